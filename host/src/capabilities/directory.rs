@@ -1,0 +1,207 @@
+//! `access:directory/reads`: typed, read-only access to the directory.
+//! Every function re-checks `read_all` on the caller bound to the call.
+
+use wasmtime::component::HasSelf;
+
+use super::{Capability, host_error};
+use crate::bindings::access::directory::reads::{self as r, Host};
+use crate::bindings::access_types::{self as t, HostError};
+use crate::caller::SCOPE_READ_ALL;
+use crate::db::reads as q;
+use crate::sandbox::state::CallState;
+
+pub const CAPABILITY: Capability = Capability {
+    name: "access:directory/reads",
+    summary: "read users, groups, roles, apps, tags, memberships, role mappings and requests (needs read_all)",
+    add_to_linker: |l| r::add_to_linker::<_, HasSelf<CallState>>(l, |s| s),
+};
+
+impl t::Host for CallState {}
+
+type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
+
+/// Bind the database after the scope check, or return the denial to the plugin.
+macro_rules! read_db {
+    ($state:expr) => {
+        match $state.db_for(SCOPE_READ_ALL) {
+            Ok(db) => db,
+            Err(e) => return Ok(Err(e)),
+        }
+    };
+}
+
+macro_rules! finish {
+    ($state:expr, $res:expr) => {
+        Ok($res.map_err(|e| host_error(&$state.ctx.plugin, e)))
+    };
+}
+
+impl Host for CallState {
+    async fn list_groups(&mut self, filter: r::GroupFilter, page: t::PageRequest) -> HostResult<r::GroupPage> {
+        let db = read_db!(self);
+        finish!(self, q::list_groups(&db, &filter, page).await)
+    }
+
+    async fn find_group(
+        &mut self,
+        id_or_name: String,
+        group_type: Option<t::GroupType>,
+        include_deleted: bool,
+    ) -> HostResult<Option<t::Group>> {
+        let db = read_db!(self);
+        finish!(self, q::find_group(&db, &id_or_name, group_type, include_deleted).await)
+    }
+
+    async fn groups_by_id(&mut self, ids: Vec<String>) -> HostResult<Vec<t::Group>> {
+        let db = read_db!(self);
+        finish!(self, q::groups_by_id(&db, &ids).await)
+    }
+
+    async fn list_users(&mut self, query: String, page: t::PageRequest) -> HostResult<r::UserPage> {
+        let db = read_db!(self);
+        finish!(self, q::list_users(&db, &query, page).await)
+    }
+
+    async fn find_user(&mut self, id_or_email: String, include_deleted: bool) -> HostResult<Option<t::User>> {
+        let db = read_db!(self);
+        finish!(self, q::find_user(&db, &id_or_email, include_deleted).await)
+    }
+
+    async fn users_by_id(&mut self, ids: Vec<String>) -> HostResult<Vec<t::User>> {
+        let db = read_db!(self);
+        finish!(self, q::users_by_id(&db, &ids).await)
+    }
+
+    async fn list_apps(&mut self, query: String, page: t::PageRequest) -> HostResult<r::AppPage> {
+        let db = read_db!(self);
+        finish!(self, q::list_apps(&db, &query, page).await)
+    }
+
+    async fn find_app(&mut self, id_or_name: String, include_deleted: bool) -> HostResult<Option<t::App>> {
+        let db = read_db!(self);
+        finish!(self, q::find_app(&db, &id_or_name, include_deleted).await)
+    }
+
+    async fn apps_by_id(&mut self, ids: Vec<String>) -> HostResult<Vec<t::App>> {
+        let db = read_db!(self);
+        finish!(self, q::apps_by_id(&db, &ids).await)
+    }
+
+    async fn app_groups(&mut self, app_ids: Vec<String>) -> HostResult<Vec<t::Group>> {
+        let db = read_db!(self);
+        finish!(self, q::app_groups(&db, &app_ids).await)
+    }
+
+    async fn list_tags(&mut self, query: String, page: t::PageRequest) -> HostResult<r::TagPage> {
+        let db = read_db!(self);
+        finish!(self, q::list_tags(&db, &query, page).await)
+    }
+
+    async fn find_tag(&mut self, id_or_name: String, include_deleted: bool) -> HostResult<Option<t::Tag>> {
+        let db = read_db!(self);
+        finish!(self, q::find_tag(&db, &id_or_name, include_deleted).await)
+    }
+
+    async fn tags_by_id(&mut self, ids: Vec<String>) -> HostResult<Vec<t::Tag>> {
+        let db = read_db!(self);
+        finish!(self, q::tags_by_id(&db, &ids).await)
+    }
+
+    async fn group_tag_maps(
+        &mut self,
+        group_ids: Option<Vec<String>>,
+        tag_ids: Option<Vec<String>>,
+    ) -> HostResult<Vec<t::GroupTagMap>> {
+        let db = read_db!(self);
+        finish!(self, q::group_tag_maps(&db, group_ids.as_deref(), tag_ids.as_deref()).await)
+    }
+
+    async fn app_tag_maps(
+        &mut self,
+        app_ids: Option<Vec<String>>,
+        tag_ids: Option<Vec<String>>,
+    ) -> HostResult<Vec<t::AppTagMap>> {
+        let db = read_db!(self);
+        finish!(self, q::app_tag_maps(&db, app_ids.as_deref(), tag_ids.as_deref()).await)
+    }
+
+    async fn app_tag_maps_by_id(&mut self, ids: Vec<i64>) -> HostResult<Vec<t::AppTagMap>> {
+        let db = read_db!(self);
+        finish!(self, q::app_tag_maps_by_id(&db, &ids).await)
+    }
+
+    async fn list_memberships(
+        &mut self,
+        filter: r::MembershipFilter,
+        page: t::PageRequest,
+    ) -> HostResult<r::MembershipPage> {
+        let db = read_db!(self);
+        finish!(self, q::list_memberships(&db, &filter, page).await)
+    }
+
+    async fn group_members(&mut self, group_id: String) -> HostResult<r::GroupMemberIds> {
+        let db = read_db!(self);
+        finish!(self, q::group_members(&db, &group_id).await)
+    }
+
+    async fn list_role_mappings(
+        &mut self,
+        filter: r::RoleMappingFilter,
+        page: t::PageRequest,
+    ) -> HostResult<r::RoleMappingPage> {
+        let db = read_db!(self);
+        finish!(self, q::list_role_mappings(&db, &filter, page).await)
+    }
+
+    async fn role_mappings_of_roles(&mut self, role_ids: Vec<String>) -> HostResult<Vec<t::RoleMapping>> {
+        let db = read_db!(self);
+        finish!(self, q::role_mappings_of_roles(&db, &role_ids).await)
+    }
+
+    async fn role_mappings_by_id(&mut self, ids: Vec<i64>) -> HostResult<Vec<t::RoleMapping>> {
+        let db = read_db!(self);
+        finish!(self, q::role_mappings_by_id(&db, &ids).await)
+    }
+
+    async fn list_access_requests(
+        &mut self,
+        filter: r::RequestFilter,
+        page: t::PageRequest,
+    ) -> HostResult<r::AccessRequestPage> {
+        let db = read_db!(self);
+        finish!(self, q::list_access_requests(&db, &filter, page).await)
+    }
+
+    async fn find_access_request(&mut self, id: String) -> HostResult<Option<t::AccessRequest>> {
+        let db = read_db!(self);
+        finish!(self, q::find_access_request(&db, &id).await)
+    }
+
+    async fn list_role_requests(
+        &mut self,
+        filter: r::RequestFilter,
+        page: t::PageRequest,
+    ) -> HostResult<r::RoleRequestPage> {
+        let db = read_db!(self);
+        finish!(self, q::list_role_requests(&db, &filter, page).await)
+    }
+
+    async fn find_role_request(&mut self, id: String) -> HostResult<Option<t::RoleRequest>> {
+        let db = read_db!(self);
+        finish!(self, q::find_role_request(&db, &id).await)
+    }
+
+    async fn list_group_requests(
+        &mut self,
+        filter: r::RequestFilter,
+        page: t::PageRequest,
+    ) -> HostResult<r::GroupRequestPage> {
+        let db = read_db!(self);
+        finish!(self, q::list_group_requests(&db, &filter, page).await)
+    }
+
+    async fn find_group_request(&mut self, id: String) -> HostResult<Option<t::GroupRequest>> {
+        let db = read_db!(self);
+        finish!(self, q::find_group_request(&db, &id).await)
+    }
+}

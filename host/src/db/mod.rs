@@ -1,0 +1,196 @@
+//! The Access database: SQLite (embedded default, with a demo organisation) or
+//! PostgreSQL, in Access's own schema, unchanged.
+//!
+//! Queries are written once in the SQL both engines accept and run through
+//! [`Query`], which binds the same arguments on either pool. The only dialect
+//! difference needed so far is "now" ([`Db::now_sql`]).
+
+mod query;
+pub mod reads;
+pub mod rows;
+mod schema;
+pub mod time;
+pub mod url;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::postgres::{PgPoolOptions, Postgres};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{PgPool, SqlitePool};
+
+pub use query::{Arg, Query};
+pub use url::DatabaseUrl;
+
+use crate::config::{DatabaseConfig, DirectoryConfig};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("bad DATABASE_URI: {0}")]
+    BadUrl(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("the database is missing what access-mcp needs: {0}")]
+    Schema(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database query failed: {0}")]
+    Query(String),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => DbError::Unavailable(e.to_string()),
+            other => DbError::Query(other.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A handle to the Access database, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: Pool,
+    settings: Arc<DirectorySettings>,
+    queries: Arc<AtomicU64>,
+}
+
+/// Directory settings that shape what reads return.
+#[derive(Debug, Clone)]
+pub struct DirectorySettings {
+    pub app_name: String,
+    pub display_attributes: Vec<String>,
+}
+
+impl From<&DirectoryConfig> for DirectorySettings {
+    fn from(c: &DirectoryConfig) -> Self {
+        DirectorySettings {
+            app_name: c.app_name.clone(),
+            display_attributes: c.display_attributes(),
+        }
+    }
+}
+
+impl Db {
+    /// Connect to `DATABASE_URI`, or create/open the embedded demo database.
+    pub async fn connect(cfg: &DatabaseConfig, dir: &DirectoryConfig) -> Result<Db, DbError> {
+        let settings = Arc::new(DirectorySettings::from(dir));
+        let db = match &cfg.database_uri {
+            Some(uri) if !uri.trim().is_empty() => match DatabaseUrl::parse(uri)? {
+                DatabaseUrl::Sqlite { path } => {
+                    if !path.exists() {
+                        return Err(DbError::Connect(format!(
+                            "SQLite database {} does not exist",
+                            path.display()
+                        )));
+                    }
+                    Db::from_pool(Pool::Sqlite(open_sqlite(&path, cfg.max_connections).await?), settings)
+                }
+                DatabaseUrl::Postgres { url } => {
+                    let pool = PgPoolOptions::new()
+                        .max_connections(cfg.max_connections)
+                        .acquire_timeout(Duration::from_secs(5))
+                        .test_before_acquire(true)
+                        .connect(&url)
+                        .await
+                        .map_err(|e| DbError::Connect(e.to_string()))?;
+                    Db::from_pool(Pool::Postgres(pool), settings)
+                }
+            },
+            _ => {
+                let fresh = !cfg.demo_db.exists();
+                if let Some(parent) = cfg.demo_db.parent()
+                    && !parent.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| DbError::Connect(format!("{}: {e}", parent.display())))?;
+                }
+                let pool = open_sqlite(&cfg.demo_db, cfg.max_connections).await?;
+                let db = Db::from_pool(Pool::Sqlite(pool), settings);
+                if fresh {
+                    schema::create_embedded(&db).await?;
+                    tracing::info!(path = %cfg.demo_db.display(), "created the embedded demo database");
+                }
+                db
+            }
+        };
+        schema::check(&db).await?;
+        Ok(db)
+    }
+
+    pub fn from_pool(pool: Pool, settings: Arc<DirectorySettings>) -> Db {
+        Db {
+            pool,
+            settings,
+            queries: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn settings(&self) -> &DirectorySettings {
+        &self.settings
+    }
+
+    /// Statements run through this handle so far (used to prove reads are not N+1).
+    pub fn queries_run(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_query(&self) {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// SQL for the current naive-UTC time, comparable with stored timestamps.
+    pub fn now_sql(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "strftime('%Y-%m-%d %H:%M:%f', 'now')",
+            Pool::Postgres(_) => "(now() AT TIME ZONE 'UTC')",
+        }
+    }
+
+    pub fn engine_name(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgresql",
+        }
+    }
+
+    /// Check the database answers.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        let q = Query::new("SELECT 1");
+        self.execute(&q).await.map(|_| ())
+    }
+}
+
+async fn open_sqlite(path: &Path, max_connections: u32) -> Result<SqlitePool, DbError> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    SqlitePoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .map_err(|e| DbError::Connect(format!("{}: {e}", path.display())))
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Db>();
+    check::<sqlx::Pool<Postgres>>();
+}

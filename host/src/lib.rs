@@ -1,0 +1,15 @@
+//! access-mcp: a generic MCP host that serves tools and prompts from sandboxed
+//! WebAssembly components, plus the Access capabilities those components may be granted.
+//!
+//! See `ARCHITECTURE.md` at the repository root for the map of this crate.
+
+pub mod auth;
+pub mod bindings;
+pub mod caller;
+pub mod capabilities;
+pub mod config;
+pub mod db;
+pub mod mcp;
+pub mod plugins;
+pub mod sandbox;
+pub mod server;

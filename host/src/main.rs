@@ -1,0 +1,62 @@
+//! The `access-mcp` binary: the edge where errors become exit codes.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use access_mcp::config::ServeConfig;
+
+#[derive(Parser)]
+#[command(name = "access-mcp", version, about = "MCP server for Access, with sandboxed WebAssembly tool plugins")]
+struct Cli {
+    /// Log format: `text` or `json`.
+    #[arg(long, global = true, env = "ACCESS_MCP_LOG_FORMAT", default_value = "text")]
+    log_format: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve MCP over Streamable HTTP at /mcp.
+    Serve(ServeConfig),
+}
+
+fn init_logging(format: &str) {
+    let filter = EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,wasmtime=warn,cranelift=warn,rmcp=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("access-mcp: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result: anyhow::Result<()> = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(cfg) => access_mcp::server::serve(cfg).await?,
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("access-mcp: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! The MCP surface (rmcp `ServerHandler`): tools and prompts are the union of
+//! the loaded plugins'; each call is routed by name into the sandbox with the
+//! caller the HTTP layer bound.
+
+use std::sync::Arc;
+
+#[allow(deprecated)] // logging/setLevel is deprecated by SEP-2577 but older clients and the conformance suite use it
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, GetPromptResult, Implementation, JsonObject, ListPromptsResult,
+    ListToolsResult, PaginatedRequestParams, Prompt, PromptArgument, PromptMessage, Role,
+    ServerCapabilities, ServerConfig, SetLevelRequestParams, Tool, ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+
+use crate::bindings::plugin_types::{self as pt, ToolDescriptor};
+use crate::caller::Caller;
+use crate::capabilities::scope_error;
+use crate::db::Db;
+use crate::plugins::Registry;
+use crate::sandbox::call::{Invocation, Returned};
+use crate::sandbox::state::CallContext;
+use crate::sandbox::Sandbox;
+
+/// The request id the HTTP layer assigned, carried in request extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub Arc<str>);
+
+/// Everything a request needs, shared by all requests.
+pub struct HostState {
+    pub registry: Arc<Registry>,
+    pub sandbox: Arc<Sandbox>,
+    pub db: Db,
+    tools: Vec<Tool>,
+    prompts: Vec<Prompt>,
+}
+
+impl HostState {
+    pub fn new(registry: Arc<Registry>, sandbox: Arc<Sandbox>, db: Db) -> Self {
+        let tools = registry.tools.values().map(|r| to_mcp_tool(&r.descriptor)).collect();
+        let prompts = registry
+            .prompts
+            .values()
+            .map(|r| {
+                let d = &r.descriptor;
+                let args = d
+                    .arguments
+                    .iter()
+                    .map(|a| {
+                        let mut arg = PromptArgument::new(a.name.clone()).with_required(a.required);
+                        if let Some(desc) = &a.description {
+                            arg = arg.with_description(desc.clone());
+                        }
+                        arg
+                    })
+                    .collect();
+                let mut p = Prompt::new(d.name.clone(), d.description.clone(), Some(args));
+                if let Some(t) = &d.title {
+                    p = p.with_title(t.clone());
+                }
+                p
+            })
+            .collect();
+        HostState { registry, sandbox, db, tools, prompts }
+    }
+}
+
+fn parse_schema(s: &str) -> JsonObject {
+    serde_json::from_str::<JsonObject>(s).unwrap_or_default()
+}
+
+fn to_mcp_tool(d: &ToolDescriptor) -> Tool {
+    let mut tool = Tool::new(d.name.clone(), d.description.clone(), Arc::new(parse_schema(&d.input_schema)));
+    if let Some(t) = &d.title {
+        tool = tool.with_title(t.clone());
+    }
+    if let Some(o) = &d.output_schema {
+        tool = tool.with_raw_output_schema(Arc::new(parse_schema(o)));
+    }
+    let a = &d.annotations;
+    tool.with_annotations(ToolAnnotations::from_raw(
+        d.title.clone(),
+        a.read_only_hint,
+        a.destructive_hint,
+        a.idempotent_hint,
+        a.open_world_hint,
+    ))
+}
+
+/// The rmcp handler; one is made per HTTP request in stateless mode (cheap: an `Arc`).
+#[derive(Clone)]
+pub struct McpHost {
+    state: Arc<HostState>,
+}
+
+impl McpHost {
+    pub fn new(state: Arc<HostState>) -> Self {
+        McpHost { state }
+    }
+
+    fn bound(&self, context: &RequestContext<RoleServer>) -> Result<(Arc<Caller>, Arc<str>), McpError> {
+        let parts = context
+            .extensions
+            .get::<http::request::Parts>()
+            .ok_or_else(|| McpError::internal_error("no HTTP request context", None))?;
+        let caller = parts
+            .extensions
+            .get::<Arc<Caller>>()
+            .cloned()
+            .ok_or_else(|| McpError::internal_error("no authenticated caller", None))?;
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(|| Arc::from("-"));
+        Ok((caller, request_id))
+    }
+}
+
+fn json_error_result(message: &str) -> CallToolResult {
+    let body = serde_json::json!({ "error": message });
+    let mut r = CallToolResult::error(vec![ContentBlock::text(body.to_string())]);
+    r.structured_content = Some(body);
+    r
+}
+
+#[allow(deprecated)]
+impl ServerHandler for McpHost {
+    fn get_info(&self) -> ServerConfig {
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_prompts()
+            .enable_logging()
+            .build();
+        let mut info = ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new("Access", env!("CARGO_PKG_VERSION")));
+        if let Some(i) = &self.state.registry.instructions {
+            info = info.with_instructions(i.clone());
+        }
+        info
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(self.state.tools.clone()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let (caller, request_id) = self.bound(&context)?;
+        let name = request.name.to_string();
+        let route = self
+            .state
+            .registry
+            .tools
+            .get(&name)
+            .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {name}"), None))?;
+        // Scope check before dispatch; every host import checks again.
+        if let Some(scope) = &route.descriptor.required_scope
+            && !caller.has_scope(scope)
+        {
+            return Ok(json_error_result(&scope_error(scope)).into());
+        }
+        let arguments = serde_json::Value::Object(request.arguments.unwrap_or_default()).to_string();
+        let plugin = route.plugin.clone();
+        let ctx = CallContext {
+            plugin: plugin.code.name.clone(),
+            tool: Some(Arc::from(name.as_str())),
+            caller,
+            db: Some(self.state.db.clone()),
+            request_id: request_id.clone(),
+        };
+        let started = std::time::Instant::now();
+        let outcome = self
+            .state
+            .sandbox
+            .invoke(&plugin.code, ctx, Invocation::CallTool { name: name.clone(), arguments })
+            .await;
+        match outcome {
+            Ok(Returned::ToolOutput(Ok(out))) => {
+                tracing::debug!(tool = %name, plugin = %plugin.code.name, request_id = %request_id,
+                    micros = started.elapsed().as_micros() as u64, is_error = out.is_error, "tool call");
+                let mut result = if out.is_error {
+                    CallToolResult::error(vec![ContentBlock::text(out.text)])
+                } else {
+                    CallToolResult::success(vec![ContentBlock::text(out.text)])
+                };
+                // `check_output` already proved this parses to a JSON object.
+                result.structured_content = out
+                    .structured_content
+                    .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok());
+                Ok(result.into())
+            }
+            Ok(Returned::ToolOutput(Err(message))) => Err(McpError::invalid_params(message, None)),
+            Ok(_) => Err(McpError::internal_error("unexpected plugin result", None)),
+            Err(fault) => {
+                tracing::error!(tool = %name, plugin = %plugin.code.name, request_id = %request_id,
+                    kind = fault.kind(), "plugin fault: {fault}");
+                Ok(CallToolResult::error(vec![ContentBlock::text(format!("{fault}"))]).into())
+            }
+        }
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(self.state.prompts.clone()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let (caller, request_id) = self.bound(&context)?;
+        let name = request.name.to_string();
+        let route = self
+            .state
+            .registry
+            .prompts
+            .get(&name)
+            .ok_or_else(|| McpError::invalid_params(format!("Unknown prompt: {name}"), None))?;
+        let arguments: Vec<(String, String)> = request
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect();
+        let plugin = route.plugin.clone();
+        let ctx = CallContext {
+            plugin: plugin.code.name.clone(),
+            tool: None,
+            caller,
+            db: Some(self.state.db.clone()),
+            request_id,
+        };
+        match self.state.sandbox.invoke(&plugin.code, ctx, Invocation::GetPrompt { name, arguments }).await {
+            Ok(Returned::Prompt(Ok(p))) => {
+                let messages = p
+                    .messages
+                    .into_iter()
+                    .map(|m| {
+                        let role = match m.role {
+                            pt::Role::User => Role::User,
+                            pt::Role::Assistant => Role::Assistant,
+                        };
+                        PromptMessage::new_text(role, m.text)
+                    })
+                    .collect();
+                let mut result = GetPromptResult::new(messages);
+                if let Some(d) = p.description {
+                    result = result.with_description(d);
+                }
+                Ok(result.into())
+            }
+            Ok(Returned::Prompt(Err(message))) => Err(McpError::invalid_params(message, None)),
+            Ok(_) => Err(McpError::internal_error("unexpected plugin result", None)),
+            Err(fault) => {
+                tracing::error!(plugin = %plugin.code.name, kind = fault.kind(), "plugin fault: {fault}");
+                Err(McpError::internal_error(fault.to_string(), None))
+            }
+        }
+    }
+
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        tracing::debug!(level = ?request.level, "client set its log level");
+        Ok(())
+    }
+}

@@ -1,0 +1,280 @@
+//! Loading one plugin: read its manifest and component, compile (or load the
+//! cached compilation), refuse imports the manifest does not grant, link only
+//! what it grants, pre-instantiate, and ask it for its tools and prompts.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker};
+
+use super::manifest::{Manifest, ManifestError};
+use crate::bindings::mcp::plugin::types as plugin_types_if;
+use crate::bindings::plugin_types::{PromptDescriptor, ToolDescriptor};
+use crate::bindings::{access_types, prompt_provider, tool_provider};
+use crate::capabilities;
+use crate::sandbox::cache::{CacheOutcome, CompiledCache};
+use crate::sandbox::call::{Invocation, PluginCode, Returned};
+use crate::sandbox::state::{CallContext, CallState};
+use crate::sandbox::{PluginFault, Sandbox};
+
+/// Interfaces every plugin gets: logging, the clock, and the type-only interfaces.
+pub const ALWAYS_GRANTED: &[&str] = &[
+    "mcp:plugin/log",
+    "mcp:plugin/clock",
+    "mcp:plugin/types",
+    "access:directory/types",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("plugins folder {0} cannot be read: {1}")]
+    Folder(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error("plugin `{plugin}`: cannot read component {path}: {source}")]
+    ReadComponent { plugin: String, path: PathBuf, source: std::io::Error },
+    #[error("plugin `{plugin}`: not a valid component: {detail}")]
+    Compile { plugin: String, detail: String },
+    #[error("plugin `{plugin}` imports `{import}`, which its manifest does not grant")]
+    ImportNotGranted { plugin: String, import: String },
+    #[error("plugin `{plugin}`: its manifest grants `{grant}`, which this host does not provide")]
+    UnknownGrant { plugin: String, grant: String },
+    #[error("plugin `{plugin}`: cannot link its imports: {detail}")]
+    Link { plugin: String, detail: String },
+    #[error("plugin `{plugin}` exports neither mcp:plugin/tool-provider nor mcp:plugin/prompt-provider")]
+    NoExports { plugin: String },
+    #[error("plugin `{plugin}` failed while describing itself: {fault}")]
+    Describe { plugin: String, fault: PluginFault },
+    #[error("plugin `{plugin}`: {detail}")]
+    BadDescriptor { plugin: String, detail: String },
+    #[error("tool `{tool}` is exported by both `{first}` and `{second}`; `{second}` is not loaded")]
+    DuplicateTool { tool: String, first: String, second: String },
+    #[error("prompt `{prompt}` is exported by both `{first}` and `{second}`; `{second}` is not loaded")]
+    DuplicatePrompt { prompt: String, first: String, second: String },
+}
+
+/// A plugin ready to serve: its code, what it was granted, and what it offers.
+pub struct LoadedPlugin {
+    pub manifest: Manifest,
+    pub manifest_path: PathBuf,
+    pub component_path: PathBuf,
+    pub component_sha256: String,
+    pub manifest_sha256: String,
+    /// Every import the component requires (versioned names), sorted.
+    pub required_imports: Vec<String>,
+    /// The capabilities linked for it (unversioned names), sorted.
+    pub linked: Vec<String>,
+    pub code: PluginCode,
+    pub tools: Vec<ToolDescriptor>,
+    pub prompts: Vec<PromptDescriptor>,
+    pub instructions: Option<String>,
+    pub cache: CacheOutcome,
+}
+
+pub struct Loader {
+    sandbox: Arc<Sandbox>,
+    cache: CompiledCache,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Loader {
+    pub fn new(sandbox: Arc<Sandbox>, cache: CompiledCache) -> Self {
+        Loader { sandbox, cache }
+    }
+
+    /// The manifests of a plugins folder, sorted by file name.
+    pub fn manifests_in(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+        let entries = std::fs::read_dir(dir).map_err(|e| LoadError::Folder(dir.to_path_buf(), e))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        Ok(paths)
+    }
+
+    /// Load every plugin of a folder. Failures are returned beside the successes:
+    /// one bad plugin never stops the others.
+    pub async fn load_folder(&self, dir: &Path) -> Result<(Vec<LoadedPlugin>, Vec<LoadError>), LoadError> {
+        let mut loaded = Vec::new();
+        let mut failed = Vec::new();
+        for path in Self::manifests_in(dir)? {
+            match self.load(&path).await {
+                Ok(p) => loaded.push(p),
+                Err(e) => failed.push(e),
+            }
+        }
+        Ok((loaded, failed))
+    }
+
+    /// Load one plugin from its manifest path.
+    pub async fn load(&self, manifest_path: &Path) -> Result<LoadedPlugin, LoadError> {
+        let (manifest, manifest_bytes) = Manifest::read(manifest_path)?;
+        let plugin = manifest.name.clone();
+        let dir = manifest_path.parent().unwrap_or(Path::new("."));
+        let component_path = dir.join(manifest.component_file());
+        let bytes = std::fs::read(&component_path).map_err(|source| LoadError::ReadComponent {
+            plugin: plugin.clone(),
+            path: component_path.clone(),
+            source,
+        })?;
+        let component_sha256 = sha256_hex(&bytes);
+        let engine = self.sandbox.engine().clone();
+        let (component, cache) = self
+            .cache
+            .load(&engine, &bytes, &component_sha256)
+            .map_err(|e| LoadError::Compile { plugin: plugin.clone(), detail: format!("{e:#}") })?;
+
+        let granted = self.check_grants(&manifest)?;
+        let required_imports = required_imports(&component, &engine);
+        for import in &required_imports {
+            let name = capabilities::unversioned(import);
+            let allowed = name.starts_with("wasi:") || granted.contains(name);
+            if !allowed {
+                return Err(LoadError::ImportNotGranted { plugin, import: import.clone() });
+            }
+        }
+
+        let linker = build_linker(&engine, &granted)
+            .map_err(|e| LoadError::Link { plugin: plugin.clone(), detail: format!("{e:#}") })?;
+        let pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Link { plugin: plugin.clone(), detail: format!("{e:#}") })?;
+        let tools_export = tool_provider::GuestIndices::new(&pre).ok();
+        let prompts_export = prompt_provider::GuestIndices::new(&pre).ok();
+        if tools_export.is_none() && prompts_export.is_none() {
+            return Err(LoadError::NoExports { plugin });
+        }
+        let code = PluginCode {
+            name: Arc::from(plugin.as_str()),
+            pre,
+            tools: tools_export,
+            prompts: prompts_export,
+        };
+
+        let (tools, prompts, instructions) = self.describe(&code).await?;
+        validate_tools(&plugin, &tools)?;
+
+        let mut linked: Vec<String> = granted.into_iter().map(String::from).collect();
+        linked.sort();
+        Ok(LoadedPlugin {
+            manifest_sha256: sha256_hex(&manifest_bytes),
+            manifest,
+            manifest_path: manifest_path.to_path_buf(),
+            component_path,
+            component_sha256,
+            required_imports,
+            linked,
+            code,
+            tools,
+            prompts,
+            instructions,
+            cache,
+        })
+    }
+
+    /// The set of interfaces this plugin may import: the manifest's grants plus
+    /// the ones every plugin gets. An unknown grant is an error.
+    fn check_grants(&self, manifest: &Manifest) -> Result<BTreeSet<&'static str>, LoadError> {
+        let mut granted: BTreeSet<&'static str> = ALWAYS_GRANTED.iter().copied().collect();
+        for grant in &manifest.grants {
+            let name = capabilities::unversioned(grant);
+            let known = capabilities::find(name)
+                .map(|c| c.name)
+                .or_else(|| ALWAYS_GRANTED.iter().copied().find(|a| *a == name));
+            match known {
+                Some(n) => {
+                    granted.insert(n);
+                }
+                None => {
+                    return Err(LoadError::UnknownGrant { plugin: manifest.name.clone(), grant: grant.clone() });
+                }
+            }
+        }
+        Ok(granted)
+    }
+
+    async fn describe(
+        &self,
+        code: &PluginCode,
+    ) -> Result<(Vec<ToolDescriptor>, Vec<PromptDescriptor>, Option<String>), LoadError> {
+        let plugin = code.name.to_string();
+        let fault = |fault| LoadError::Describe { plugin: plugin.clone(), fault };
+        let ctx = || CallContext::loading(code.name.clone());
+        let mut tools = Vec::new();
+        let mut prompts = Vec::new();
+        let mut instructions = None;
+        if code.tools.is_some()
+            && let Returned::Tools(t) = self.sandbox.invoke(code, ctx(), Invocation::ListTools).await.map_err(fault)?
+        {
+            tools = t;
+        }
+        if code.prompts.is_some() {
+            if let Returned::Prompts(p) = self.sandbox.invoke(code, ctx(), Invocation::ListPrompts).await.map_err(fault)? {
+                prompts = p;
+            }
+            if let Returned::Instructions(i) =
+                self.sandbox.invoke(code, ctx(), Invocation::Instructions).await.map_err(fault)?
+            {
+                instructions = i;
+            }
+        }
+        Ok((tools, prompts, instructions))
+    }
+}
+
+/// A linker with WASI (denied by the per-call context) and exactly the granted capabilities.
+fn build_linker(engine: &wasmtime::Engine, granted: &BTreeSet<&'static str>) -> wasmtime::Result<Linker<CallState>> {
+    let mut linker: Linker<CallState> = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    plugin_types_if::add_to_linker::<_, HasSelf<CallState>>(&mut linker, |s| s)?;
+    access_types::add_to_linker::<_, HasSelf<CallState>>(&mut linker, |s| s)?;
+    for cap in capabilities::ALL {
+        if granted.contains(cap.name) {
+            (cap.add_to_linker)(&mut linker)?;
+        }
+    }
+    Ok(linker)
+}
+
+/// Every import name of a component, sorted.
+pub fn required_imports(component: &Component, engine: &wasmtime::Engine) -> Vec<String> {
+    let mut names: Vec<String> = component
+        .component_type()
+        .imports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+fn validate_tools(plugin: &str, tools: &[ToolDescriptor]) -> Result<(), LoadError> {
+    let bad = |detail: String| LoadError::BadDescriptor { plugin: plugin.to_string(), detail };
+    let mut seen = BTreeSet::new();
+    for t in tools {
+        let name_ok = !t.name.is_empty()
+            && t.name.len() <= 128
+            && t.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !name_ok {
+            return Err(bad(format!("tool name `{}` is not valid", t.name)));
+        }
+        if !seen.insert(t.name.as_str()) {
+            return Err(bad(format!("tool `{}` is listed twice", t.name)));
+        }
+        for (what, schema) in [("input", Some(&t.input_schema)), ("output", t.output_schema.as_ref())] {
+            if let Some(s) = schema {
+                match serde_json::from_str::<serde_json::Value>(s) {
+                    Ok(serde_json::Value::Object(_)) => {}
+                    _ => return Err(bad(format!("tool `{}` has an {what} schema that is not a JSON object", t.name))),
+                }
+            }
+        }
+    }
+    Ok(())
+}

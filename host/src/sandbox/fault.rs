@@ -1,0 +1,32 @@
+//! How a plugin call can fail, named so operators and clients can tell why.
+
+/// A fault of one plugin call. It fails that call only.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginFault {
+    #[error("plugin `{plugin}` trapped: {detail}")]
+    Trap { plugin: String, detail: String },
+    #[error("plugin `{plugin}` exceeded its deadline of {ms} ms")]
+    Deadline { plugin: String, ms: u64 },
+    #[error("plugin `{plugin}` exceeded its memory cap of {mib} MiB")]
+    Memory { plugin: String, mib: u64 },
+    #[error("plugin `{plugin}` returned {bytes} bytes, over the output cap of {cap} bytes")]
+    OutputTooLarge { plugin: String, bytes: usize, cap: usize },
+    #[error("plugin `{plugin}` returned malformed output: {detail}")]
+    MalformedOutput { plugin: String, detail: String },
+    #[error("plugin `{plugin}` could not be started: {detail}")]
+    Instantiate { plugin: String, detail: String },
+}
+
+impl PluginFault {
+    /// A short stable name of the fault kind (for logs and metrics).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PluginFault::Trap { .. } => "trap",
+            PluginFault::Deadline { .. } => "deadline",
+            PluginFault::Memory { .. } => "memory",
+            PluginFault::OutputTooLarge { .. } => "output_cap",
+            PluginFault::MalformedOutput { .. } => "malformed_output",
+            PluginFault::Instantiate { .. } => "instantiate",
+        }
+    }
+}

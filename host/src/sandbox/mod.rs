@@ -1,0 +1,12 @@
+//! The sandbox: one wasmtime engine (pooling allocator, epoch interruption),
+//! the on-disk cache of compiled components, and per-call execution with a
+//! fresh instance, a deadline, a memory cap and an output cap.
+
+pub mod cache;
+pub mod call;
+pub mod engine;
+pub mod fault;
+pub mod state;
+
+pub use call::Sandbox;
+pub use fault::PluginFault;
