@@ -26,7 +26,10 @@ impl Authenticator {
     }
 
     /// The caller of one request, or `None` (→ 401).
-    pub async fn authenticate(&self, _headers: &http::HeaderMap) -> Result<Option<Caller>, DbError> {
+    pub async fn authenticate(
+        &self,
+        _headers: &http::HeaderMap,
+    ) -> Result<Option<Caller>, DbError> {
         let Some(email) = &self.dev_email else {
             return Ok(None);
         };

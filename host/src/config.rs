@@ -56,7 +56,11 @@ pub struct DatabaseConfig {
 
     /// Path of the embedded demo database used when `DATABASE_URI` is unset.
     /// Created with Access's schema and a demo organisation on first start.
-    #[arg(long, env = "ACCESS_MCP_DEMO_DB", default_value = "target/access-demo.db")]
+    #[arg(
+        long,
+        env = "ACCESS_MCP_DEMO_DB",
+        default_value = "target/access-demo.db"
+    )]
     pub demo_db: PathBuf,
 
     /// Maximum connections in the database pool.
@@ -111,7 +115,11 @@ pub struct IdentityConfig {
     pub env: String,
 
     /// Email of the dev identity (a non-deleted user of the database).
-    #[arg(long, env = "CURRENT_OKTA_USER_EMAIL", default_value = "wumpus@discord.com")]
+    #[arg(
+        long,
+        env = "CURRENT_OKTA_USER_EMAIL",
+        default_value = "wumpus@discord.com"
+    )]
     pub current_okta_user_email: String,
 
     /// Allow the dev identity on a non-loopback listen address (dangerous: anyone
@@ -135,7 +143,11 @@ pub struct DirectoryConfig {
     pub app_name: String,
 
     /// Profile keys shown for users (comma list).
-    #[arg(long, env = "USER_DISPLAY_CUSTOM_ATTRIBUTES", default_value = "Title,Manager")]
+    #[arg(
+        long,
+        env = "USER_DISPLAY_CUSTOM_ATTRIBUTES",
+        default_value = "Title,Manager"
+    )]
     pub user_display_custom_attributes: String,
 }
 

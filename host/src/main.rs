@@ -8,10 +8,19 @@ use tracing_subscriber::EnvFilter;
 use access_mcp::config::ServeConfig;
 
 #[derive(Parser)]
-#[command(name = "access-mcp", version, about = "MCP server for Access, with sandboxed WebAssembly tool plugins")]
+#[command(
+    name = "access-mcp",
+    version,
+    about = "MCP server for Access, with sandboxed WebAssembly tool plugins"
+)]
 struct Cli {
     /// Log format: `text` or `json`.
-    #[arg(long, global = true, env = "ACCESS_MCP_LOG_FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "ACCESS_MCP_LOG_FORMAT",
+        default_value = "text"
+    )]
     log_format: String,
 
     #[command(subcommand)]
@@ -25,9 +34,12 @@ enum Command {
 }
 
 fn init_logging(format: &str) {
-    let filter = EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,wasmtime=warn,cranelift=warn,rmcp=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| {
+        EnvFilter::new("info,sqlx=warn,wasmtime=warn,cranelift=warn,rmcp=warn")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {
@@ -38,7 +50,10 @@ fn init_logging(format: &str) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("access-mcp: cannot start the async runtime: {e}");

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-#[allow(deprecated)] // logging/setLevel is deprecated by SEP-2577 but older clients and the conformance suite use it
+#[allow(deprecated)]
+// logging/setLevel is deprecated by SEP-2577 but older clients and the conformance suite use it
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
     GetPromptResponse, GetPromptResult, Implementation, JsonObject, ListPromptsResult,
@@ -19,9 +20,9 @@ use crate::caller::Caller;
 use crate::capabilities::scope_error;
 use crate::db::Db;
 use crate::plugins::Registry;
+use crate::sandbox::Sandbox;
 use crate::sandbox::call::{Invocation, Returned};
 use crate::sandbox::state::CallContext;
-use crate::sandbox::Sandbox;
 
 /// The request id the HTTP layer assigned, carried in request extensions.
 #[derive(Debug, Clone)]
@@ -38,7 +39,11 @@ pub struct HostState {
 
 impl HostState {
     pub fn new(registry: Arc<Registry>, sandbox: Arc<Sandbox>, db: Db) -> Self {
-        let tools = registry.tools.values().map(|r| to_mcp_tool(&r.descriptor)).collect();
+        let tools = registry
+            .tools
+            .values()
+            .map(|r| to_mcp_tool(&r.descriptor))
+            .collect();
         let prompts = registry
             .prompts
             .values()
@@ -62,7 +67,13 @@ impl HostState {
                 p
             })
             .collect();
-        HostState { registry, sandbox, db, tools, prompts }
+        HostState {
+            registry,
+            sandbox,
+            db,
+            tools,
+            prompts,
+        }
     }
 }
 
@@ -71,7 +82,11 @@ fn parse_schema(s: &str) -> JsonObject {
 }
 
 fn to_mcp_tool(d: &ToolDescriptor) -> Tool {
-    let mut tool = Tool::new(d.name.clone(), d.description.clone(), Arc::new(parse_schema(&d.input_schema)));
+    let mut tool = Tool::new(
+        d.name.clone(),
+        d.description.clone(),
+        Arc::new(parse_schema(&d.input_schema)),
+    );
     if let Some(t) = &d.title {
         tool = tool.with_title(t.clone());
     }
@@ -99,7 +114,10 @@ impl McpHost {
         McpHost { state }
     }
 
-    fn bound(&self, context: &RequestContext<RoleServer>) -> Result<(Arc<Caller>, Arc<str>), McpError> {
+    fn bound(
+        &self,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<(Arc<Caller>, Arc<str>), McpError> {
         let parts = context
             .extensions
             .get::<http::request::Parts>()
@@ -168,7 +186,8 @@ impl ServerHandler for McpHost {
         {
             return Ok(json_error_result(&scope_error(scope)).into());
         }
-        let arguments = serde_json::Value::Object(request.arguments.unwrap_or_default()).to_string();
+        let arguments =
+            serde_json::Value::Object(request.arguments.unwrap_or_default()).to_string();
         let plugin = route.plugin.clone();
         let ctx = CallContext {
             plugin: plugin.code.name.clone(),
@@ -181,7 +200,14 @@ impl ServerHandler for McpHost {
         let outcome = self
             .state
             .sandbox
-            .invoke(&plugin.code, ctx, Invocation::CallTool { name: name.clone(), arguments })
+            .invoke(
+                &plugin.code,
+                ctx,
+                Invocation::CallTool {
+                    name: name.clone(),
+                    arguments,
+                },
+            )
             .await;
         match outcome {
             Ok(Returned::ToolOutput(Ok(out))) => {
@@ -213,7 +239,9 @@ impl ServerHandler for McpHost {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
-        Ok(ListPromptsResult::with_all_items(self.state.prompts.clone()))
+        Ok(ListPromptsResult::with_all_items(
+            self.state.prompts.clone(),
+        ))
     }
 
     async fn get_prompt(
@@ -246,7 +274,12 @@ impl ServerHandler for McpHost {
             db: Some(self.state.db.clone()),
             request_id,
         };
-        match self.state.sandbox.invoke(&plugin.code, ctx, Invocation::GetPrompt { name, arguments }).await {
+        match self
+            .state
+            .sandbox
+            .invoke(&plugin.code, ctx, Invocation::GetPrompt { name, arguments })
+            .await
+        {
             Ok(Returned::Prompt(Ok(p))) => {
                 let messages = p
                     .messages

@@ -48,9 +48,13 @@ pub struct Prepared {
 pub async fn load_plugins(
     cfg: &ServeConfig,
 ) -> Result<(Arc<Sandbox>, Registry, Vec<LoadError>), StartError> {
-    let engine = engine::build_engine(&cfg.sandbox).map_err(|e| StartError::Engine(format!("{e:#}")))?;
+    let engine =
+        engine::build_engine(&cfg.sandbox).map_err(|e| StartError::Engine(format!("{e:#}")))?;
     engine::start_epoch_ticker(&engine);
-    let cache = CompiledCache::new(&engine, cfg.cache_dir.clone().or_else(CompiledCache::default_dir));
+    let cache = CompiledCache::new(
+        &engine,
+        cfg.cache_dir.clone().or_else(CompiledCache::default_dir),
+    );
     let sandbox = Arc::new(Sandbox::new(engine, cfg.sandbox.clone()));
     let loader = Loader::new(sandbox.clone(), cache);
     let (loaded, mut failures) = loader.load_folder(&cfg.plugins_dir).await?;
@@ -60,7 +64,10 @@ pub async fn load_plugins(
 }
 
 pub async fn prepare(cfg: &ServeConfig) -> Result<Prepared, StartError> {
-    if cfg.identity.dev_identity_enabled() && !cfg.listen.ip().is_loopback() && !cfg.identity.allow_dev_on_network {
+    if cfg.identity.dev_identity_enabled()
+        && !cfg.listen.ip().is_loopback()
+        && !cfg.identity.allow_dev_on_network
+    {
         return Err(StartError::Unsafe(format!(
             "the dev identity (ENV={}) serves every request as {} and {} is not a loopback address; \
              listen on 127.0.0.1, set ENV=production with a token provider, or pass --allow-dev-on-network",
@@ -71,7 +78,11 @@ pub async fn prepare(cfg: &ServeConfig) -> Result<Prepared, StartError> {
     let (sandbox, registry, failures) = load_plugins(cfg).await?;
     let auth = Arc::new(Authenticator::new(&cfg.identity, db.clone()));
     let state = Arc::new(HostState::new(Arc::new(registry), sandbox, db));
-    Ok(Prepared { state, auth, failures })
+    Ok(Prepared {
+        state,
+        auth,
+        failures,
+    })
 }
 
 /// Say at startup what is served and what failed.
@@ -119,13 +130,20 @@ pub fn app(cfg: &ServeConfig, prepared: &Prepared, shutdown: CancellationToken) 
     let mcp = Router::new()
         .route_service("/mcp", service.clone())
         .route_service("/mcp/", service)
-        .layer(middleware::from_fn_with_state(prepared.auth.clone(), authenticate));
+        .layer(middleware::from_fn_with_state(
+            prepared.auth.clone(),
+            authenticate,
+        ));
     Router::new()
         .merge(mcp)
         .route("/healthz", axum::routing::get(|| async { "ok" }))
 }
 
-async fn authenticate(State(auth): State<Arc<Authenticator>>, mut req: Request, next: Next) -> Response {
+async fn authenticate(
+    State(auth): State<Arc<Authenticator>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let request_id = req
         .headers()
         .get("x-request-id")
@@ -136,7 +154,8 @@ async fn authenticate(State(auth): State<Arc<Authenticator>>, mut req: Request, 
     match auth.authenticate(req.headers()).await {
         Ok(Some(caller)) => {
             req.extensions_mut().insert(Arc::new(caller));
-            req.extensions_mut().insert(RequestId(Arc::from(request_id.as_str())));
+            req.extensions_mut()
+                .insert(RequestId(Arc::from(request_id.as_str())));
             next.run(req).await
         }
         Ok(None) => unauthorized(&req),
@@ -212,7 +231,9 @@ pub async fn serve(cfg: ServeConfig) -> Result<(), StartError> {
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| StartError::Listen(cfg.listen, e))?;
-    let local = listener.local_addr().map_err(|e| StartError::Listen(cfg.listen, e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(cfg.listen, e))?;
     tracing::info!(
         url = %format!("http://{local}/mcp"), database = prepared.state.db.engine_name(),
         dev_identity = prepared.auth.dev_identity_active(),
@@ -235,13 +256,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},

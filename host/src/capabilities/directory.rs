@@ -37,7 +37,11 @@ macro_rules! finish {
 }
 
 impl Host for CallState {
-    async fn list_groups(&mut self, filter: r::GroupFilter, page: t::PageRequest) -> HostResult<r::GroupPage> {
+    async fn list_groups(
+        &mut self,
+        filter: r::GroupFilter,
+        page: t::PageRequest,
+    ) -> HostResult<r::GroupPage> {
         let db = read_db!(self);
         finish!(self, q::list_groups(&db, &filter, page).await)
     }
@@ -49,7 +53,10 @@ impl Host for CallState {
         include_deleted: bool,
     ) -> HostResult<Option<t::Group>> {
         let db = read_db!(self);
-        finish!(self, q::find_group(&db, &id_or_name, group_type, include_deleted).await)
+        finish!(
+            self,
+            q::find_group(&db, &id_or_name, group_type, include_deleted).await
+        )
     }
 
     async fn groups_by_id(&mut self, ids: Vec<String>) -> HostResult<Vec<t::Group>> {
@@ -62,7 +69,11 @@ impl Host for CallState {
         finish!(self, q::list_users(&db, &query, page).await)
     }
 
-    async fn find_user(&mut self, id_or_email: String, include_deleted: bool) -> HostResult<Option<t::User>> {
+    async fn find_user(
+        &mut self,
+        id_or_email: String,
+        include_deleted: bool,
+    ) -> HostResult<Option<t::User>> {
         let db = read_db!(self);
         finish!(self, q::find_user(&db, &id_or_email, include_deleted).await)
     }
@@ -77,7 +88,11 @@ impl Host for CallState {
         finish!(self, q::list_apps(&db, &query, page).await)
     }
 
-    async fn find_app(&mut self, id_or_name: String, include_deleted: bool) -> HostResult<Option<t::App>> {
+    async fn find_app(
+        &mut self,
+        id_or_name: String,
+        include_deleted: bool,
+    ) -> HostResult<Option<t::App>> {
         let db = read_db!(self);
         finish!(self, q::find_app(&db, &id_or_name, include_deleted).await)
     }
@@ -97,7 +112,11 @@ impl Host for CallState {
         finish!(self, q::list_tags(&db, &query, page).await)
     }
 
-    async fn find_tag(&mut self, id_or_name: String, include_deleted: bool) -> HostResult<Option<t::Tag>> {
+    async fn find_tag(
+        &mut self,
+        id_or_name: String,
+        include_deleted: bool,
+    ) -> HostResult<Option<t::Tag>> {
         let db = read_db!(self);
         finish!(self, q::find_tag(&db, &id_or_name, include_deleted).await)
     }
@@ -113,7 +132,10 @@ impl Host for CallState {
         tag_ids: Option<Vec<String>>,
     ) -> HostResult<Vec<t::GroupTagMap>> {
         let db = read_db!(self);
-        finish!(self, q::group_tag_maps(&db, group_ids.as_deref(), tag_ids.as_deref()).await)
+        finish!(
+            self,
+            q::group_tag_maps(&db, group_ids.as_deref(), tag_ids.as_deref()).await
+        )
     }
 
     async fn app_tag_maps(
@@ -122,7 +144,10 @@ impl Host for CallState {
         tag_ids: Option<Vec<String>>,
     ) -> HostResult<Vec<t::AppTagMap>> {
         let db = read_db!(self);
-        finish!(self, q::app_tag_maps(&db, app_ids.as_deref(), tag_ids.as_deref()).await)
+        finish!(
+            self,
+            q::app_tag_maps(&db, app_ids.as_deref(), tag_ids.as_deref()).await
+        )
     }
 
     async fn app_tag_maps_by_id(&mut self, ids: Vec<i64>) -> HostResult<Vec<t::AppTagMap>> {
@@ -153,7 +178,10 @@ impl Host for CallState {
         finish!(self, q::list_role_mappings(&db, &filter, page).await)
     }
 
-    async fn role_mappings_of_roles(&mut self, role_ids: Vec<String>) -> HostResult<Vec<t::RoleMapping>> {
+    async fn role_mappings_of_roles(
+        &mut self,
+        role_ids: Vec<String>,
+    ) -> HostResult<Vec<t::RoleMapping>> {
         let db = read_db!(self);
         finish!(self, q::role_mappings_of_roles(&db, &role_ids).await)
     }

@@ -29,11 +29,21 @@ impl log::Host for CallState {
             .collect::<Vec<_>>()
             .join(" ");
         match level {
-            Level::Trace => tracing::trace!(target: "plugin", plugin, request_id, fields, "{message}"),
-            Level::Debug => tracing::debug!(target: "plugin", plugin, request_id, fields, "{message}"),
-            Level::Info => tracing::info!(target: "plugin", plugin, request_id, fields, "{message}"),
-            Level::Warn => tracing::warn!(target: "plugin", plugin, request_id, fields, "{message}"),
-            Level::Error => tracing::error!(target: "plugin", plugin, request_id, fields, "{message}"),
+            Level::Trace => {
+                tracing::trace!(target: "plugin", plugin, request_id, fields, "{message}")
+            }
+            Level::Debug => {
+                tracing::debug!(target: "plugin", plugin, request_id, fields, "{message}")
+            }
+            Level::Info => {
+                tracing::info!(target: "plugin", plugin, request_id, fields, "{message}")
+            }
+            Level::Warn => {
+                tracing::warn!(target: "plugin", plugin, request_id, fields, "{message}")
+            }
+            Level::Error => {
+                tracing::error!(target: "plugin", plugin, request_id, fields, "{message}")
+            }
         }
         Ok(())
     }

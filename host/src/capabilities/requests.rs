@@ -34,15 +34,24 @@ impl CallState {
 }
 
 impl Host for CallState {
-    async fn create_access_request(&mut self, _input: rq::AccessRequestInput) -> HostResult<t::AccessRequest> {
+    async fn create_access_request(
+        &mut self,
+        _input: rq::AccessRequestInput,
+    ) -> HostResult<t::AccessRequest> {
         Ok(Err(self.request_refusal("create-access-request")))
     }
 
-    async fn create_role_request(&mut self, _input: rq::RoleRequestInput) -> HostResult<t::RoleRequest> {
+    async fn create_role_request(
+        &mut self,
+        _input: rq::RoleRequestInput,
+    ) -> HostResult<t::RoleRequest> {
         Ok(Err(self.request_refusal("create-role-request")))
     }
 
-    async fn create_group_request(&mut self, _input: rq::GroupRequestInput) -> HostResult<t::GroupRequest> {
+    async fn create_group_request(
+        &mut self,
+        _input: rq::GroupRequestInput,
+    ) -> HostResult<t::GroupRequest> {
         Ok(Err(self.request_refusal("create-group-request")))
     }
 }

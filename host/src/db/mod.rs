@@ -96,7 +96,10 @@ impl Db {
                             path.display()
                         )));
                     }
-                    Db::from_pool(Pool::Sqlite(open_sqlite(&path, cfg.max_connections).await?), settings)
+                    Db::from_pool(
+                        Pool::Sqlite(open_sqlite(&path, cfg.max_connections).await?),
+                        settings,
+                    )
                 }
                 DatabaseUrl::Postgres { url } => {
                     let pool = PgPoolOptions::new()

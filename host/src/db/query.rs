@@ -3,9 +3,9 @@
 //! SQL text is assembled only from constants and `$n` placeholders; every value
 //! from a plugin or client is a bound argument, which is why `AssertSqlSafe` holds.
 
+use sqlx::FromRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::FromRow;
 
 use super::{Db, DbError, Pool};
 
@@ -97,14 +97,20 @@ impl Db {
         self.count_query();
         let rows = match &self.pool {
             Pool::Sqlite(p) => {
-                bind_all!(sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(q.sql.as_str())), &q.args)
-                    .fetch_all(p)
-                    .await?
+                bind_all!(
+                    sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(q.sql.as_str())),
+                    &q.args
+                )
+                .fetch_all(p)
+                .await?
             }
             Pool::Postgres(p) => {
-                bind_all!(sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(q.sql.as_str())), &q.args)
-                    .fetch_all(p)
-                    .await?
+                bind_all!(
+                    sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(q.sql.as_str())),
+                    &q.args
+                )
+                .fetch_all(p)
+                .await?
             }
         };
         Ok(rows)
@@ -122,14 +128,20 @@ impl Db {
         self.count_query();
         let n: i64 = match &self.pool {
             Pool::Sqlite(p) => {
-                bind_all!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(q.sql.as_str())), &q.args)
-                    .fetch_one(p)
-                    .await?
+                bind_all!(
+                    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(q.sql.as_str())),
+                    &q.args
+                )
+                .fetch_one(p)
+                .await?
             }
             Pool::Postgres(p) => {
-                bind_all!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(q.sql.as_str())), &q.args)
-                    .fetch_one(p)
-                    .await?
+                bind_all!(
+                    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(q.sql.as_str())),
+                    &q.args
+                )
+                .fetch_one(p)
+                .await?
             }
         };
         Ok(n)
@@ -143,10 +155,12 @@ impl Db {
                 .execute(p)
                 .await?
                 .rows_affected(),
-            Pool::Postgres(p) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(q.sql.as_str())), &q.args)
-                .execute(p)
-                .await?
-                .rows_affected(),
+            Pool::Postgres(p) => {
+                bind_all!(sqlx::query(sqlx::AssertSqlSafe(q.sql.as_str())), &q.args)
+                    .execute(p)
+                    .await?
+                    .rows_affected()
+            }
         };
         Ok(n)
     }

@@ -151,12 +151,16 @@ where
 }
 
 fn active(db: &Db, alias: &str) -> String {
-    format!("({alias}.ended_at IS NULL OR {alias}.ended_at > {})", db.now_sql())
+    format!(
+        "({alias}.ended_at IS NULL OR {alias}.ended_at > {})",
+        db.now_sql()
+    )
 }
 
 // ---------------------------------------------------------------- groups
 
-const GROUP_FROM: &str = "FROM okta_group g LEFT JOIN app_group ag ON ag.id = g.id LEFT JOIN app a ON a.id = ag.app_id";
+const GROUP_FROM: &str =
+    "FROM okta_group g LEFT JOIN app_group ag ON ag.id = g.id LEFT JOIN app a ON a.id = ag.app_id";
 
 fn group_select_only() -> &'static str {
     "SELECT g.id AS id, g.type AS group_type, g.name AS name, \
@@ -168,7 +172,11 @@ fn group_select_only() -> &'static str {
     a.app_group_lifecycle_plugin AS app_lifecycle_plugin"
 }
 
-pub async fn list_groups(db: &Db, f: &r::GroupFilter, page: r::PageRequest) -> Result<r::GroupPage, DbError> {
+pub async fn list_groups(
+    db: &Db,
+    f: &r::GroupFilter,
+    page: r::PageRequest,
+) -> Result<r::GroupPage, DbError> {
     let mut q = Query::new(format!("{GROUP_FROM} WHERE g.deleted_at IS NULL"));
     if !f.query.is_empty() {
         let p = q.text(contains_pattern(&f.query));
@@ -192,9 +200,18 @@ pub async fn list_groups(db: &Db, f: &r::GroupFilter, page: r::PageRequest) -> R
             active(db, "m")
         ));
     }
-    let (total, rows) =
-        page_of::<GroupRow>(db, group_select_only(), &q, "LOWER(g.name) ASC, g.id ASC", page).await?;
-    Ok(r::GroupPage { total, items: rows.into_iter().map(Into::into).collect() })
+    let (total, rows) = page_of::<GroupRow>(
+        db,
+        group_select_only(),
+        &q,
+        "LOWER(g.name) ASC, g.id ASC",
+        page,
+    )
+    .await?;
+    Ok(r::GroupPage {
+        total,
+        items: rows.into_iter().map(Into::into).collect(),
+    })
 }
 
 pub async fn find_group(
@@ -224,7 +241,12 @@ pub async fn groups_by_id(db: &Db, ids: &[String]) -> Result<Vec<t::Group>, DbEr
     let mut q = Query::new(GROUP_SELECT);
     let list = q.text_list(ids);
     q.push(&format!(" WHERE g.id IN {list}"));
-    Ok(db.fetch_all::<GroupRow>(&q).await?.into_iter().map(Into::into).collect())
+    Ok(db
+        .fetch_all::<GroupRow>(&q)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 pub async fn app_groups(db: &Db, app_ids: &[String]) -> Result<Vec<t::Group>, DbError> {
@@ -236,7 +258,12 @@ pub async fn app_groups(db: &Db, app_ids: &[String]) -> Result<Vec<t::Group>, Db
     q.push(&format!(
         " WHERE ag.app_id IN {list} AND g.deleted_at IS NULL ORDER BY LOWER(g.name) ASC, g.id ASC"
     ));
-    Ok(db.fetch_all::<GroupRow>(&q).await?.into_iter().map(Into::into).collect())
+    Ok(db
+        .fetch_all::<GroupRow>(&q)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 // ---------------------------------------------------------------- users
@@ -254,7 +281,11 @@ fn json_attribute(db: &Db, q: &mut Query, column: &str, key: &str) -> String {
     }
 }
 
-pub async fn list_users(db: &Db, query: &str, page: r::PageRequest) -> Result<r::UserPage, DbError> {
+pub async fn list_users(
+    db: &Db,
+    query: &str,
+    page: r::PageRequest,
+) -> Result<r::UserPage, DbError> {
     let mut q = Query::new("FROM okta_user u WHERE u.deleted_at IS NULL");
     if !query.is_empty() {
         let p = q.text(contains_pattern(query));
@@ -272,12 +303,20 @@ pub async fn list_users(db: &Db, query: &str, page: r::PageRequest) -> Result<r:
         q.push(&format!(" AND ({})", parts.join(" OR ")));
     }
     let select = USER_SELECT.trim_end_matches(" FROM okta_user u");
-    let (total, rows) = page_of::<UserRow>(db, select, &q, "LOWER(u.email) ASC, u.id ASC", page).await?;
+    let (total, rows) =
+        page_of::<UserRow>(db, select, &q, "LOWER(u.email) ASC, u.id ASC", page).await?;
     let display = &db.settings().display_attributes;
-    Ok(r::UserPage { total, items: rows.into_iter().map(|u| u.into_wit(display)).collect() })
+    Ok(r::UserPage {
+        total,
+        items: rows.into_iter().map(|u| u.into_wit(display)).collect(),
+    })
 }
 
-pub async fn find_user(db: &Db, id_or_email: &str, include_deleted: bool) -> Result<Option<t::User>, DbError> {
+pub async fn find_user(
+    db: &Db,
+    id_or_email: &str,
+    include_deleted: bool,
+) -> Result<Option<t::User>, DbError> {
     let mut q = Query::new(USER_SELECT);
     let id = q.text(id_or_email);
     let email = q.text(id_or_email.to_lowercase());
@@ -287,7 +326,10 @@ pub async fn find_user(db: &Db, id_or_email: &str, include_deleted: bool) -> Res
     }
     q.push(" ORDER BY CASE WHEN u.deleted_at IS NULL THEN 0 ELSE 1 END, u.deleted_at DESC LIMIT 1");
     let display = &db.settings().display_attributes;
-    Ok(db.fetch_optional::<UserRow>(&q).await?.map(|u| u.into_wit(display)))
+    Ok(db
+        .fetch_optional::<UserRow>(&q)
+        .await?
+        .map(|u| u.into_wit(display)))
 }
 
 pub async fn users_by_id(db: &Db, ids: &[String]) -> Result<Vec<t::User>, DbError> {
@@ -298,7 +340,12 @@ pub async fn users_by_id(db: &Db, ids: &[String]) -> Result<Vec<t::User>, DbErro
     let list = q.text_list(ids);
     q.push(&format!(" WHERE u.id IN {list}"));
     let display = &db.settings().display_attributes;
-    Ok(db.fetch_all::<UserRow>(&q).await?.into_iter().map(|u| u.into_wit(display)).collect())
+    Ok(db
+        .fetch_all::<UserRow>(&q)
+        .await?
+        .into_iter()
+        .map(|u| u.into_wit(display))
+        .collect())
 }
 
 // ---------------------------------------------------------------- apps
@@ -312,11 +359,19 @@ pub async fn list_apps(db: &Db, query: &str, page: r::PageRequest) -> Result<r::
         ));
     }
     let select = APP_SELECT.trim_end_matches(" FROM app a");
-    let (total, rows) = page_of::<AppRow>(db, select, &q, "LOWER(a.name) ASC, a.id ASC", page).await?;
-    Ok(r::AppPage { total, items: rows.into_iter().map(Into::into).collect() })
+    let (total, rows) =
+        page_of::<AppRow>(db, select, &q, "LOWER(a.name) ASC, a.id ASC", page).await?;
+    Ok(r::AppPage {
+        total,
+        items: rows.into_iter().map(Into::into).collect(),
+    })
 }
 
-pub async fn find_app(db: &Db, id_or_name: &str, include_deleted: bool) -> Result<Option<t::App>, DbError> {
+pub async fn find_app(
+    db: &Db,
+    id_or_name: &str,
+    include_deleted: bool,
+) -> Result<Option<t::App>, DbError> {
     let mut q = Query::new(APP_SELECT);
     let p = q.text(id_or_name);
     q.push(&format!(" WHERE (a.id = {p} OR a.name = {p})"));
@@ -334,7 +389,12 @@ pub async fn apps_by_id(db: &Db, ids: &[String]) -> Result<Vec<t::App>, DbError>
     let mut q = Query::new(APP_SELECT);
     let list = q.text_list(ids);
     q.push(&format!(" WHERE a.id IN {list}"));
-    Ok(db.fetch_all::<AppRow>(&q).await?.into_iter().map(Into::into).collect())
+    Ok(db
+        .fetch_all::<AppRow>(&q)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 // ---------------------------------------------------------------- tags
@@ -348,18 +408,28 @@ pub async fn list_tags(db: &Db, query: &str, page: r::PageRequest) -> Result<r::
         ));
     }
     let select = TAG_SELECT.trim_end_matches(" FROM tag tg");
-    let (total, rows) = page_of::<TagRow>(db, select, &q, "LOWER(tg.name) ASC, tg.id ASC", page).await?;
-    Ok(r::TagPage { total, items: rows.into_iter().map(Into::into).collect() })
+    let (total, rows) =
+        page_of::<TagRow>(db, select, &q, "LOWER(tg.name) ASC, tg.id ASC", page).await?;
+    Ok(r::TagPage {
+        total,
+        items: rows.into_iter().map(Into::into).collect(),
+    })
 }
 
-pub async fn find_tag(db: &Db, id_or_name: &str, include_deleted: bool) -> Result<Option<t::Tag>, DbError> {
+pub async fn find_tag(
+    db: &Db,
+    id_or_name: &str,
+    include_deleted: bool,
+) -> Result<Option<t::Tag>, DbError> {
     let mut q = Query::new(TAG_SELECT);
     let p = q.text(id_or_name);
     q.push(&format!(" WHERE (tg.id = {p} OR tg.name = {p})"));
     if !include_deleted {
         q.push(" AND tg.deleted_at IS NULL");
     }
-    q.push(" ORDER BY CASE WHEN tg.deleted_at IS NULL THEN 0 ELSE 1 END, tg.deleted_at DESC LIMIT 1");
+    q.push(
+        " ORDER BY CASE WHEN tg.deleted_at IS NULL THEN 0 ELSE 1 END, tg.deleted_at DESC LIMIT 1",
+    );
     Ok(db.fetch_optional::<TagRow>(&q).await?.map(Into::into))
 }
 
@@ -370,7 +440,12 @@ pub async fn tags_by_id(db: &Db, ids: &[String]) -> Result<Vec<t::Tag>, DbError>
     let mut q = Query::new(TAG_SELECT);
     let list = q.text_list(ids);
     q.push(&format!(" WHERE tg.id IN {list}"));
-    Ok(db.fetch_all::<TagRow>(&q).await?.into_iter().map(Into::into).collect())
+    Ok(db
+        .fetch_all::<TagRow>(&q)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 pub async fn group_tag_maps(
@@ -389,7 +464,12 @@ pub async fn group_tag_maps(
         q.push(&format!(" AND gt.tag_id IN {list}"));
     }
     q.push(" ORDER BY gt.created_at ASC, gt.id ASC");
-    Ok(db.fetch_all::<GroupTagMapRow>(&q).await?.into_iter().map(Into::into).collect())
+    Ok(db
+        .fetch_all::<GroupTagMapRow>(&q)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 pub async fn app_tag_maps(
@@ -408,7 +488,12 @@ pub async fn app_tag_maps(
         q.push(&format!(" AND at.tag_id IN {list}"));
     }
     q.push(" ORDER BY at.created_at ASC, at.id ASC");
-    Ok(db.fetch_all::<AppTagMapRow>(&q).await?.into_iter().map(Into::into).collect())
+    Ok(db
+        .fetch_all::<AppTagMapRow>(&q)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 pub async fn app_tag_maps_by_id(db: &Db, ids: &[i64]) -> Result<Vec<t::AppTagMap>, DbError> {
@@ -418,7 +503,12 @@ pub async fn app_tag_maps_by_id(db: &Db, ids: &[i64]) -> Result<Vec<t::AppTagMap
     let mut q = Query::new(APP_TAG_MAP_SELECT);
     let list = q.int_list(ids);
     q.push(&format!(" WHERE at.id IN {list}"));
-    Ok(db.fetch_all::<AppTagMapRow>(&q).await?.into_iter().map(Into::into).collect())
+    Ok(db
+        .fetch_all::<AppTagMapRow>(&q)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 // ---------------------------------------------------------------- memberships
@@ -473,7 +563,10 @@ pub async fn list_memberships(
                 .map(|l| l.request_id.clone());
         }
     }
-    Ok(r::MembershipPage { total, items: rows.into_iter().map(Into::into).collect() })
+    Ok(r::MembershipPage {
+        total,
+        items: rows.into_iter().map(Into::into).collect(),
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -489,7 +582,9 @@ struct MemberPair {
 }
 
 pub async fn group_members(db: &Db, group_id: &str) -> Result<r::GroupMemberIds, DbError> {
-    let mut q = Query::new("SELECT DISTINCT m.user_id AS user_id, m.is_owner AS is_owner FROM okta_user_group_member m WHERE m.group_id = ");
+    let mut q = Query::new(
+        "SELECT DISTINCT m.user_id AS user_id, m.is_owner AS is_owner FROM okta_user_group_member m WHERE m.group_id = ",
+    );
     let p = q.text(group_id);
     q.push(&format!("{p} AND {} ORDER BY m.user_id", active(db, "m")));
     let pairs = db.fetch_all::<MemberPair>(&q).await?;
@@ -526,10 +621,16 @@ pub async fn list_role_mappings(
     let select = ROLE_MAPPING_SELECT.trim_end_matches(" FROM role_group_map rm");
     let (total, rows) =
         page_of::<RoleMappingRow>(db, select, &q, "rm.created_at DESC, rm.id DESC", page).await?;
-    Ok(r::RoleMappingPage { total, items: rows.into_iter().map(Into::into).collect() })
+    Ok(r::RoleMappingPage {
+        total,
+        items: rows.into_iter().map(Into::into).collect(),
+    })
 }
 
-pub async fn role_mappings_of_roles(db: &Db, role_ids: &[String]) -> Result<Vec<t::RoleMapping>, DbError> {
+pub async fn role_mappings_of_roles(
+    db: &Db,
+    role_ids: &[String],
+) -> Result<Vec<t::RoleMapping>, DbError> {
     if role_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -539,7 +640,12 @@ pub async fn role_mappings_of_roles(db: &Db, role_ids: &[String]) -> Result<Vec<
         " WHERE rm.role_id IN {list} AND {} ORDER BY rm.created_at ASC, rm.id ASC",
         active(db, "rm")
     ));
-    Ok(db.fetch_all::<RoleMappingRow>(&q).await?.into_iter().map(Into::into).collect())
+    Ok(db
+        .fetch_all::<RoleMappingRow>(&q)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 pub async fn role_mappings_by_id(db: &Db, ids: &[i64]) -> Result<Vec<t::RoleMapping>, DbError> {
@@ -549,7 +655,12 @@ pub async fn role_mappings_by_id(db: &Db, ids: &[i64]) -> Result<Vec<t::RoleMapp
     let mut q = Query::new(ROLE_MAPPING_SELECT);
     let list = q.int_list(ids);
     q.push(&format!(" WHERE rm.id IN {list}"));
-    Ok(db.fetch_all::<RoleMappingRow>(&q).await?.into_iter().map(Into::into).collect())
+    Ok(db
+        .fetch_all::<RoleMappingRow>(&q)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 // ---------------------------------------------------------------- requests
@@ -597,14 +708,20 @@ pub async fn list_access_requests(
     let select = ACCESS_REQUEST_SELECT.trim_end_matches(" FROM access_request rq");
     let (total, rows) =
         page_of::<AccessRequestRow>(db, select, &q, "rq.created_at DESC, rq.id DESC", page).await?;
-    Ok(r::AccessRequestPage { total, items: rows.into_iter().map(Into::into).collect() })
+    Ok(r::AccessRequestPage {
+        total,
+        items: rows.into_iter().map(Into::into).collect(),
+    })
 }
 
 pub async fn find_access_request(db: &Db, id: &str) -> Result<Option<t::AccessRequest>, DbError> {
     let mut q = Query::new(ACCESS_REQUEST_SELECT);
     let p = q.text(id);
     q.push(&format!(" WHERE rq.id = {p}"));
-    Ok(db.fetch_optional::<AccessRequestRow>(&q).await?.map(Into::into))
+    Ok(db
+        .fetch_optional::<AccessRequestRow>(&q)
+        .await?
+        .map(Into::into))
 }
 
 pub async fn list_role_requests(
@@ -625,14 +742,20 @@ pub async fn list_role_requests(
     let select = ROLE_REQUEST_SELECT.trim_end_matches(" FROM role_request rq");
     let (total, rows) =
         page_of::<RoleRequestRow>(db, select, &q, "rq.created_at DESC, rq.id DESC", page).await?;
-    Ok(r::RoleRequestPage { total, items: rows.into_iter().map(Into::into).collect() })
+    Ok(r::RoleRequestPage {
+        total,
+        items: rows.into_iter().map(Into::into).collect(),
+    })
 }
 
 pub async fn find_role_request(db: &Db, id: &str) -> Result<Option<t::RoleRequest>, DbError> {
     let mut q = Query::new(ROLE_REQUEST_SELECT);
     let p = q.text(id);
     q.push(&format!(" WHERE rq.id = {p}"));
-    Ok(db.fetch_optional::<RoleRequestRow>(&q).await?.map(Into::into))
+    Ok(db
+        .fetch_optional::<RoleRequestRow>(&q)
+        .await?
+        .map(Into::into))
 }
 
 pub async fn list_group_requests(
@@ -653,14 +776,20 @@ pub async fn list_group_requests(
     let select = GROUP_REQUEST_SELECT.trim_end_matches(" FROM group_request rq");
     let (total, rows) =
         page_of::<GroupRequestRow>(db, select, &q, "rq.created_at DESC, rq.id DESC", page).await?;
-    Ok(r::GroupRequestPage { total, items: rows.into_iter().map(Into::into).collect() })
+    Ok(r::GroupRequestPage {
+        total,
+        items: rows.into_iter().map(Into::into).collect(),
+    })
 }
 
 pub async fn find_group_request(db: &Db, id: &str) -> Result<Option<t::GroupRequest>, DbError> {
     let mut q = Query::new(GROUP_REQUEST_SELECT);
     let p = q.text(id);
     q.push(&format!(" WHERE rq.id = {p}"));
-    Ok(db.fetch_optional::<GroupRequestRow>(&q).await?.map(Into::into))
+    Ok(db
+        .fetch_optional::<GroupRequestRow>(&q)
+        .await?
+        .map(Into::into))
 }
 
 // ---------------------------------------------------------------- permissions (§4)
@@ -673,7 +802,10 @@ pub async fn is_group_owner(db: &Db, user_id: &str, group_id: &str) -> Result<bo
     let mut q = Query::new("SELECT CAST(COUNT(*) AS BIGINT) FROM okta_user_group_member m WHERE ");
     let u = q.text(user_id);
     let g = q.text(group_id);
-    q.push(&format!("m.user_id = {u} AND m.group_id = {g} AND m.is_owner = TRUE AND {}", active(db, "m")));
+    q.push(&format!(
+        "m.user_id = {u} AND m.group_id = {g} AND m.is_owner = TRUE AND {}",
+        active(db, "m")
+    ));
     exists(db, &q).await
 }
 
@@ -735,7 +867,12 @@ pub async fn can_manage_group(db: &Db, user_id: &str, group_id: &str) -> Result<
 pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<t::User>, DbError> {
     let mut q = Query::new(USER_SELECT);
     let e = q.text(email.to_lowercase());
-    q.push(&format!(" WHERE LOWER(u.email) = {e} AND u.deleted_at IS NULL LIMIT 1"));
+    q.push(&format!(
+        " WHERE LOWER(u.email) = {e} AND u.deleted_at IS NULL LIMIT 1"
+    ));
     let display = &db.settings().display_attributes;
-    Ok(db.fetch_optional::<UserRow>(&q).await?.map(|u| u.into_wit(display)))
+    Ok(db
+        .fetch_optional::<UserRow>(&q)
+        .await?
+        .map(|u| u.into_wit(display)))
 }

@@ -177,8 +177,9 @@ pub struct TagRow {
 }
 
 pub fn parse_constraints(json: Option<&str>) -> t::TagConstraints {
-    let map: serde_json::Map<String, serde_json::Value> =
-        json.and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default();
+    let map: serde_json::Map<String, serde_json::Value> = json
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
     let int = |k: &str| map.get(k).and_then(serde_json::Value::as_i64);
     let flag = |k: &str| map.get(k).and_then(serde_json::Value::as_bool);
     t::TagConstraints {

@@ -19,7 +19,11 @@ impl DatabaseUrl {
         let (scheme, rest) = uri
             .split_once(':')
             .ok_or_else(|| DbError::BadUrl(format!("`{uri}` has no scheme")))?;
-        let engine = scheme.split('+').next().unwrap_or(scheme).to_ascii_lowercase();
+        let engine = scheme
+            .split('+')
+            .next()
+            .unwrap_or(scheme)
+            .to_ascii_lowercase();
         match engine.as_str() {
             "sqlite" => {
                 // SQLAlchemy: sqlite:///relative/path and sqlite:////absolute/path.
@@ -37,7 +41,9 @@ impl DatabaseUrl {
                             .into(),
                     ));
                 }
-                Ok(DatabaseUrl::Sqlite { path: PathBuf::from(path) })
+                Ok(DatabaseUrl::Sqlite {
+                    path: PathBuf::from(path),
+                })
             }
             "postgresql" | "postgres" => Ok(DatabaseUrl::Postgres {
                 url: format!("postgres:{rest}"),
@@ -57,19 +63,27 @@ mod tests {
     fn parses_access_url_forms() {
         assert_eq!(
             DatabaseUrl::parse("sqlite:///access.db").unwrap(),
-            DatabaseUrl::Sqlite { path: "access.db".into() }
+            DatabaseUrl::Sqlite {
+                path: "access.db".into()
+            }
         );
         assert_eq!(
             DatabaseUrl::parse("sqlite:////var/lib/access.db").unwrap(),
-            DatabaseUrl::Sqlite { path: "/var/lib/access.db".into() }
+            DatabaseUrl::Sqlite {
+                path: "/var/lib/access.db".into()
+            }
         );
         assert_eq!(
             DatabaseUrl::parse("postgresql+pg8000://u:p@db:5432/access").unwrap(),
-            DatabaseUrl::Postgres { url: "postgres://u:p@db:5432/access".into() }
+            DatabaseUrl::Postgres {
+                url: "postgres://u:p@db:5432/access".into()
+            }
         );
         assert_eq!(
             DatabaseUrl::parse("postgresql://postgres@127.0.0.1/x").unwrap(),
-            DatabaseUrl::Postgres { url: "postgres://postgres@127.0.0.1/x".into() }
+            DatabaseUrl::Postgres {
+                url: "postgres://postgres@127.0.0.1/x".into()
+            }
         );
         assert!(DatabaseUrl::parse("mysql://x").is_err());
         assert!(DatabaseUrl::parse("sqlite://:memory:").is_err());

@@ -34,7 +34,11 @@ pub enum LoadError {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
     #[error("plugin `{plugin}`: cannot read component {path}: {source}")]
-    ReadComponent { plugin: String, path: PathBuf, source: std::io::Error },
+    ReadComponent {
+        plugin: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("plugin `{plugin}`: not a valid component: {detail}")]
     Compile { plugin: String, detail: String },
     #[error("plugin `{plugin}` imports `{import}`, which its manifest does not grant")]
@@ -43,16 +47,28 @@ pub enum LoadError {
     UnknownGrant { plugin: String, grant: String },
     #[error("plugin `{plugin}`: cannot link its imports: {detail}")]
     Link { plugin: String, detail: String },
-    #[error("plugin `{plugin}` exports neither mcp:plugin/tool-provider nor mcp:plugin/prompt-provider")]
+    #[error(
+        "plugin `{plugin}` exports neither mcp:plugin/tool-provider nor mcp:plugin/prompt-provider"
+    )]
     NoExports { plugin: String },
     #[error("plugin `{plugin}` failed while describing itself: {fault}")]
     Describe { plugin: String, fault: PluginFault },
     #[error("plugin `{plugin}`: {detail}")]
     BadDescriptor { plugin: String, detail: String },
     #[error("tool `{tool}` is exported by both `{first}` and `{second}`; `{second}` is not loaded")]
-    DuplicateTool { tool: String, first: String, second: String },
-    #[error("prompt `{prompt}` is exported by both `{first}` and `{second}`; `{second}` is not loaded")]
-    DuplicatePrompt { prompt: String, first: String, second: String },
+    DuplicateTool {
+        tool: String,
+        first: String,
+        second: String,
+    },
+    #[error(
+        "prompt `{prompt}` is exported by both `{first}` and `{second}`; `{second}` is not loaded"
+    )]
+    DuplicatePrompt {
+        prompt: String,
+        first: String,
+        second: String,
+    },
 }
 
 /// A plugin ready to serve: its code, what it was granted, and what it offers.
@@ -89,7 +105,8 @@ impl Loader {
 
     /// The manifests of a plugins folder, sorted by file name.
     pub fn manifests_in(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
-        let entries = std::fs::read_dir(dir).map_err(|e| LoadError::Folder(dir.to_path_buf(), e))?;
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| LoadError::Folder(dir.to_path_buf(), e))?;
         let mut paths: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
@@ -101,7 +118,10 @@ impl Loader {
 
     /// Load every plugin of a folder. Failures are returned beside the successes:
     /// one bad plugin never stops the others.
-    pub async fn load_folder(&self, dir: &Path) -> Result<(Vec<LoadedPlugin>, Vec<LoadError>), LoadError> {
+    pub async fn load_folder(
+        &self,
+        dir: &Path,
+    ) -> Result<(Vec<LoadedPlugin>, Vec<LoadError>), LoadError> {
         let mut loaded = Vec::new();
         let mut failed = Vec::new();
         for path in Self::manifests_in(dir)? {
@@ -129,7 +149,10 @@ impl Loader {
         let (component, cache) = self
             .cache
             .load(&engine, &bytes, &component_sha256)
-            .map_err(|e| LoadError::Compile { plugin: plugin.clone(), detail: format!("{e:#}") })?;
+            .map_err(|e| LoadError::Compile {
+                plugin: plugin.clone(),
+                detail: format!("{e:#}"),
+            })?;
 
         let granted = self.check_grants(&manifest)?;
         let required_imports = required_imports(&component, &engine);
@@ -137,15 +160,23 @@ impl Loader {
             let name = capabilities::unversioned(import);
             let allowed = name.starts_with("wasi:") || granted.contains(name);
             if !allowed {
-                return Err(LoadError::ImportNotGranted { plugin, import: import.clone() });
+                return Err(LoadError::ImportNotGranted {
+                    plugin,
+                    import: import.clone(),
+                });
             }
         }
 
-        let linker = build_linker(&engine, &granted)
-            .map_err(|e| LoadError::Link { plugin: plugin.clone(), detail: format!("{e:#}") })?;
+        let linker = build_linker(&engine, &granted).map_err(|e| LoadError::Link {
+            plugin: plugin.clone(),
+            detail: format!("{e:#}"),
+        })?;
         let pre = linker
             .instantiate_pre(&component)
-            .map_err(|e| LoadError::Link { plugin: plugin.clone(), detail: format!("{e:#}") })?;
+            .map_err(|e| LoadError::Link {
+                plugin: plugin.clone(),
+                detail: format!("{e:#}"),
+            })?;
         let tools_export = tool_provider::GuestIndices::new(&pre).ok();
         let prompts_export = prompt_provider::GuestIndices::new(&pre).ok();
         if tools_export.is_none() && prompts_export.is_none() {
@@ -193,7 +224,10 @@ impl Loader {
                     granted.insert(n);
                 }
                 None => {
-                    return Err(LoadError::UnknownGrant { plugin: manifest.name.clone(), grant: grant.clone() });
+                    return Err(LoadError::UnknownGrant {
+                        plugin: manifest.name.clone(),
+                        grant: grant.clone(),
+                    });
                 }
             }
         }
@@ -205,22 +239,37 @@ impl Loader {
         code: &PluginCode,
     ) -> Result<(Vec<ToolDescriptor>, Vec<PromptDescriptor>, Option<String>), LoadError> {
         let plugin = code.name.to_string();
-        let fault = |fault| LoadError::Describe { plugin: plugin.clone(), fault };
+        let fault = |fault| LoadError::Describe {
+            plugin: plugin.clone(),
+            fault,
+        };
         let ctx = || CallContext::loading(code.name.clone());
         let mut tools = Vec::new();
         let mut prompts = Vec::new();
         let mut instructions = None;
         if code.tools.is_some()
-            && let Returned::Tools(t) = self.sandbox.invoke(code, ctx(), Invocation::ListTools).await.map_err(fault)?
+            && let Returned::Tools(t) = self
+                .sandbox
+                .invoke(code, ctx(), Invocation::ListTools)
+                .await
+                .map_err(fault)?
         {
             tools = t;
         }
         if code.prompts.is_some() {
-            if let Returned::Prompts(p) = self.sandbox.invoke(code, ctx(), Invocation::ListPrompts).await.map_err(fault)? {
+            if let Returned::Prompts(p) = self
+                .sandbox
+                .invoke(code, ctx(), Invocation::ListPrompts)
+                .await
+                .map_err(fault)?
+            {
                 prompts = p;
             }
-            if let Returned::Instructions(i) =
-                self.sandbox.invoke(code, ctx(), Invocation::Instructions).await.map_err(fault)?
+            if let Returned::Instructions(i) = self
+                .sandbox
+                .invoke(code, ctx(), Invocation::Instructions)
+                .await
+                .map_err(fault)?
             {
                 instructions = i;
             }
@@ -230,7 +279,10 @@ impl Loader {
 }
 
 /// A linker with WASI (denied by the per-call context) and exactly the granted capabilities.
-fn build_linker(engine: &wasmtime::Engine, granted: &BTreeSet<&'static str>) -> wasmtime::Result<Linker<CallState>> {
+fn build_linker(
+    engine: &wasmtime::Engine,
+    granted: &BTreeSet<&'static str>,
+) -> wasmtime::Result<Linker<CallState>> {
     let mut linker: Linker<CallState> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     plugin_types_if::add_to_linker::<_, HasSelf<CallState>>(&mut linker, |s| s)?;
@@ -255,23 +307,36 @@ pub fn required_imports(component: &Component, engine: &wasmtime::Engine) -> Vec
 }
 
 fn validate_tools(plugin: &str, tools: &[ToolDescriptor]) -> Result<(), LoadError> {
-    let bad = |detail: String| LoadError::BadDescriptor { plugin: plugin.to_string(), detail };
+    let bad = |detail: String| LoadError::BadDescriptor {
+        plugin: plugin.to_string(),
+        detail,
+    };
     let mut seen = BTreeSet::new();
     for t in tools {
         let name_ok = !t.name.is_empty()
             && t.name.len() <= 128
-            && t.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            && t.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if !name_ok {
             return Err(bad(format!("tool name `{}` is not valid", t.name)));
         }
         if !seen.insert(t.name.as_str()) {
             return Err(bad(format!("tool `{}` is listed twice", t.name)));
         }
-        for (what, schema) in [("input", Some(&t.input_schema)), ("output", t.output_schema.as_ref())] {
+        for (what, schema) in [
+            ("input", Some(&t.input_schema)),
+            ("output", t.output_schema.as_ref()),
+        ] {
             if let Some(s) = schema {
                 match serde_json::from_str::<serde_json::Value>(s) {
                     Ok(serde_json::Value::Object(_)) => {}
-                    _ => return Err(bad(format!("tool `{}` has an {what} schema that is not a JSON object", t.name))),
+                    _ => {
+                        return Err(bad(format!(
+                            "tool `{}` has an {what} schema that is not a JSON object",
+                            t.name
+                        )));
+                    }
                 }
             }
         }

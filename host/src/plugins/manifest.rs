@@ -35,7 +35,10 @@ fn default_version() -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
     #[error("cannot read manifest {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("manifest {path} is invalid: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -48,11 +51,16 @@ impl Manifest {
         })?;
         let name_ok = !m.name.is_empty()
             && m.name.len() <= 64
-            && m.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            && m.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !name_ok {
             return Err(ManifestError::Invalid {
                 path: path.to_path_buf(),
-                message: format!("name `{}` must be 1-64 lowercase letters, digits or `-`", m.name),
+                message: format!(
+                    "name `{}` must be 1-64 lowercase letters, digits or `-`",
+                    m.name
+                ),
             });
         }
         if let Some(c) = &m.component
@@ -67,13 +75,18 @@ impl Manifest {
     }
 
     pub fn read(path: &Path) -> Result<(Manifest, Vec<u8>), ManifestError> {
-        let bytes = std::fs::read(path).map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| ManifestError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let text = String::from_utf8_lossy(&bytes);
         Ok((Manifest::parse(path, &text)?, bytes))
     }
 
     pub fn component_file(&self) -> String {
-        self.component.clone().unwrap_or_else(|| format!("{}.wasm", self.name))
+        self.component
+            .clone()
+            .unwrap_or_else(|| format!("{}.wasm", self.name))
     }
 }
 
@@ -84,7 +97,11 @@ mod tests {
     #[test]
     fn parses_and_validates() {
         let p = Path::new("x.toml");
-        let m = Manifest::parse(p, "name = \"access-reads\"\ngrants = [\"access:directory/reads\"]\n").unwrap();
+        let m = Manifest::parse(
+            p,
+            "name = \"access-reads\"\ngrants = [\"access:directory/reads\"]\n",
+        )
+        .unwrap();
         assert_eq!(m.component_file(), "access-reads.wasm");
         assert!(Manifest::parse(p, "name = \"Bad Name\"").is_err());
         assert!(Manifest::parse(p, "name = \"a\"\ncomponent = \"../x.wasm\"").is_err());

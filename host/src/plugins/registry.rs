@@ -58,10 +58,22 @@ impl Registry {
                 }
             }
             for t in &plugin.tools {
-                reg.tools.insert(t.name.clone(), ToolRoute { plugin: plugin.clone(), descriptor: t.clone() });
+                reg.tools.insert(
+                    t.name.clone(),
+                    ToolRoute {
+                        plugin: plugin.clone(),
+                        descriptor: t.clone(),
+                    },
+                );
             }
             for p in &plugin.prompts {
-                reg.prompts.insert(p.name.clone(), PromptRoute { plugin: plugin.clone(), descriptor: p.clone() });
+                reg.prompts.insert(
+                    p.name.clone(),
+                    PromptRoute {
+                        plugin: plugin.clone(),
+                        descriptor: p.clone(),
+                    },
+                );
             }
             reg.plugins.push(plugin);
         }

@@ -48,7 +48,12 @@ impl CompiledCache {
 
     /// Load the compiled form of `bytes` (whose digest is `sha256`), compiling and
     /// storing it on a miss. A cache that cannot be written is only logged.
-    pub fn load(&self, engine: &Engine, bytes: &[u8], sha256: &str) -> wasmtime::Result<(Component, CacheOutcome)> {
+    pub fn load(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> wasmtime::Result<(Component, CacheOutcome)> {
         if let Some(path) = self.path_for(sha256)
             && path.exists()
         {
@@ -56,7 +61,9 @@ impl CompiledCache {
             // engine's compatibility key, and only this host writes into the folder.
             match unsafe { Component::deserialize_file(engine, &path) } {
                 Ok(c) => return Ok((c, CacheOutcome::Hit)),
-                Err(e) => tracing::warn!(path = %path.display(), error = %e, "discarding unreadable compiled component"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "discarding unreadable compiled component")
+                }
             }
         }
         let serialized = engine.precompile_component(bytes)?;

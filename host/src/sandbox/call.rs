@@ -28,9 +28,15 @@ pub struct PluginCode {
 #[derive(Debug, Clone)]
 pub enum Invocation {
     ListTools,
-    CallTool { name: String, arguments: String },
+    CallTool {
+        name: String,
+        arguments: String,
+    },
     ListPrompts,
-    GetPrompt { name: String, arguments: Vec<(String, String)> },
+    GetPrompt {
+        name: String,
+        arguments: Vec<(String, String)>,
+    },
     Instructions,
 }
 
@@ -54,7 +60,11 @@ pub struct Sandbox {
 impl Sandbox {
     pub fn new(engine: Engine, limits: SandboxConfig) -> Self {
         let slots = Arc::new(Semaphore::new(limits.max_instances.max(1) as usize));
-        Sandbox { engine, limits, slots }
+        Sandbox {
+            engine,
+            limits,
+            slots,
+        }
     }
 
     pub fn engine(&self) -> &Engine {
@@ -66,15 +76,27 @@ impl Sandbox {
     }
 
     /// Run one export call in a fresh instance.
-    pub async fn invoke(&self, code: &PluginCode, ctx: CallContext, invocation: Invocation) -> Result<Returned, PluginFault> {
+    pub async fn invoke(
+        &self,
+        code: &PluginCode,
+        ctx: CallContext,
+        invocation: Invocation,
+    ) -> Result<Returned, PluginFault> {
         let plugin = code.name.to_string();
-        let _slot = self.slots.acquire().await.map_err(|_| PluginFault::Instantiate {
-            plugin: plugin.clone(),
-            detail: "the host is shutting down".into(),
-        })?;
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| PluginFault::Instantiate {
+                plugin: plugin.clone(),
+                detail: "the host is shutting down".into(),
+            })?;
 
         let deadline = self.limits.deadline();
-        let mut store = Store::new(&self.engine, CallState::new(ctx, self.limits.memory_bytes()));
+        let mut store = Store::new(
+            &self.engine,
+            CallState::new(ctx, self.limits.memory_bytes()),
+        );
         store.limiter(|s| &mut s.limiter);
         let deadline_at = Instant::now() + deadline;
         store.set_epoch_deadline(1);
@@ -92,7 +114,10 @@ impl Sandbox {
         let result = tokio::time::timeout(outer, run(&mut store, code, invocation)).await;
         let returned = match result {
             Err(_elapsed) => {
-                return Err(PluginFault::Deadline { plugin, ms: self.limits.plugin_deadline_ms });
+                return Err(PluginFault::Deadline {
+                    plugin,
+                    ms: self.limits.plugin_deadline_ms,
+                });
             }
             Ok(Err(e)) => return Err(self.classify(plugin, e, &store)),
             Ok(Ok(r)) => r,
@@ -101,21 +126,38 @@ impl Sandbox {
         Ok(returned)
     }
 
-    fn classify(&self, plugin: String, err: wasmtime::Error, store: &Store<CallState>) -> PluginFault {
+    fn classify(
+        &self,
+        plugin: String,
+        err: wasmtime::Error,
+        store: &Store<CallState>,
+    ) -> PluginFault {
         if store.data().limiter.exceeded {
-            return PluginFault::Memory { plugin, mib: self.limits.plugin_memory_mib };
+            return PluginFault::Memory {
+                plugin,
+                mib: self.limits.plugin_memory_mib,
+            };
         }
         if let Some(trap) = err.downcast_ref::<Trap>() {
             if *trap == Trap::Interrupt {
-                return PluginFault::Deadline { plugin, ms: self.limits.plugin_deadline_ms };
+                return PluginFault::Deadline {
+                    plugin,
+                    ms: self.limits.plugin_deadline_ms,
+                };
             }
-            return PluginFault::Trap { plugin, detail: trap.to_string() };
+            return PluginFault::Trap {
+                plugin,
+                detail: trap.to_string(),
+            };
         }
         let detail = format!("{err:#}");
         if detail.contains("instantiat") || detail.contains("maximum concurrent") {
             return PluginFault::Instantiate { plugin, detail };
         }
-        PluginFault::Trap { plugin, detail: detail.lines().next().unwrap_or_default().to_string() }
+        PluginFault::Trap {
+            plugin,
+            detail: detail.lines().next().unwrap_or_default().to_string(),
+        }
     }
 
     /// Enforce the output cap and the shape of what the plugin returned.
@@ -123,7 +165,11 @@ impl Sandbox {
         let cap = self.limits.plugin_output_bytes;
         let bytes = output_size(returned);
         if bytes > cap {
-            return Err(PluginFault::OutputTooLarge { plugin: plugin.to_string(), bytes, cap });
+            return Err(PluginFault::OutputTooLarge {
+                plugin: plugin.to_string(),
+                bytes,
+                cap,
+            });
         }
         if let Returned::ToolOutput(Ok(out)) = returned
             && let Some(structured) = &out.structured_content
@@ -148,32 +194,56 @@ impl Sandbox {
     }
 }
 
-async fn run(store: &mut Store<CallState>, code: &PluginCode, invocation: Invocation) -> wasmtime::Result<Returned> {
+async fn run(
+    store: &mut Store<CallState>,
+    code: &PluginCode,
+    invocation: Invocation,
+) -> wasmtime::Result<Returned> {
     let instance = code.pre.instantiate_async(&mut *store).await?;
-    let missing = |what: &str| wasmtime::format_err!("plugin `{}` does not export {what}", code.name);
+    let missing =
+        |what: &str| wasmtime::format_err!("plugin `{}` does not export {what}", code.name);
     Ok(match invocation {
         Invocation::ListTools => {
-            let idx = code.tools.as_ref().ok_or_else(|| missing("mcp:plugin/tool-provider"))?;
+            let idx = code
+                .tools
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/tool-provider"))?;
             let guest = idx.load(&mut *store, &instance)?;
             Returned::Tools(guest.call_list_tools(&mut *store).await?)
         }
         Invocation::CallTool { name, arguments } => {
-            let idx = code.tools.as_ref().ok_or_else(|| missing("mcp:plugin/tool-provider"))?;
+            let idx = code
+                .tools
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/tool-provider"))?;
             let guest = idx.load(&mut *store, &instance)?;
             Returned::ToolOutput(guest.call_call_tool(&mut *store, &name, &arguments).await?)
         }
         Invocation::ListPrompts => {
-            let idx = code.prompts.as_ref().ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
+            let idx = code
+                .prompts
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
             let guest = idx.load(&mut *store, &instance)?;
             Returned::Prompts(guest.call_list_prompts(&mut *store).await?)
         }
         Invocation::GetPrompt { name, arguments } => {
-            let idx = code.prompts.as_ref().ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
+            let idx = code
+                .prompts
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
             let guest = idx.load(&mut *store, &instance)?;
-            Returned::Prompt(guest.call_get_prompt(&mut *store, &name, &arguments).await?)
+            Returned::Prompt(
+                guest
+                    .call_get_prompt(&mut *store, &name, &arguments)
+                    .await?,
+            )
         }
         Invocation::Instructions => {
-            let idx = code.prompts.as_ref().ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
+            let idx = code
+                .prompts
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
             let guest = idx.load(&mut *store, &instance)?;
             Returned::Instructions(guest.call_instructions(&mut *store).await?)
         }
@@ -192,7 +262,9 @@ fn output_size(r: &Returned) -> usize {
                     + t.title.as_ref().map_or(0, String::len)
             })
             .sum(),
-        Returned::ToolOutput(Ok(o)) => o.text.len() + o.structured_content.as_ref().map_or(0, String::len),
+        Returned::ToolOutput(Ok(o)) => {
+            o.text.len() + o.structured_content.as_ref().map_or(0, String::len)
+        }
         Returned::ToolOutput(Err(e)) => e.len(),
         Returned::Prompts(p) => p
             .iter()

@@ -10,7 +10,11 @@ pub enum PluginFault {
     #[error("plugin `{plugin}` exceeded its memory cap of {mib} MiB")]
     Memory { plugin: String, mib: u64 },
     #[error("plugin `{plugin}` returned {bytes} bytes, over the output cap of {cap} bytes")]
-    OutputTooLarge { plugin: String, bytes: usize, cap: usize },
+    OutputTooLarge {
+        plugin: String,
+        bytes: usize,
+        cap: usize,
+    },
     #[error("plugin `{plugin}` returned malformed output: {detail}")]
     MalformedOutput { plugin: String, detail: String },
     #[error("plugin `{plugin}` could not be started: {detail}")]

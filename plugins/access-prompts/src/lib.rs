@@ -38,7 +38,10 @@ impl Guest for Prompts {
             .unwrap_or("");
         Ok(PromptResult {
             description: Some(text::REQUEST_ACCESS_DESCRIPTION.into()),
-            messages: vec![PromptMessage { role: Role::User, text: text::request_access(target) }],
+            messages: vec![PromptMessage {
+                role: Role::User,
+                text: text::request_access(target),
+            }],
         })
     }
 

@@ -7,7 +7,8 @@ tag constraints (reason requirements, time limits) up front so the request is no
 
 pub fn request_access(target: &str) -> String {
     let target_line = if target.is_empty() {
-        "The user has not yet named a specific group or role; ask what they need access to and why.".to_string()
+        "The user has not yet named a specific group or role; ask what they need access to and why."
+            .to_string()
     } else {
         format!("The user is asking about: {target}")
     };

@@ -25,7 +25,9 @@ impl Args {
         match self.get(name) {
             None => Ok(default.to_string()),
             Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(ToolError::new(format!("{name}: Input should be a valid string"))),
+            Some(_) => Err(ToolError::new(format!(
+                "{name}: Input should be a valid string"
+            ))),
         }
     }
 
@@ -33,7 +35,9 @@ impl Args {
         match self.get(name) {
             None => Err(ToolError::new(format!("{name}: Field required"))),
             Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(ToolError::new(format!("{name}: Input should be a valid string"))),
+            Some(_) => Err(ToolError::new(format!(
+                "{name}: Input should be a valid string"
+            ))),
         }
     }
 

@@ -26,7 +26,10 @@ impl Paging {
         if size < 1 {
             return Err(ToolError::new("size must be >= 1"));
         }
-        Ok(Paging { page, size: size.min(MAX_SIZE) })
+        Ok(Paging {
+            page,
+            size: size.min(MAX_SIZE),
+        })
     }
 
     pub fn request(&self) -> PageRequest {
@@ -72,7 +75,13 @@ pub fn schema(item: Value) -> Value {
 /// JSON Schema of the `page` and `size` parameters.
 pub fn params() -> [(&'static str, Value); 2] {
     [
-        ("page", json!({"type": "integer", "default": 0, "description": "Zero-indexed page number."})),
-        ("size", json!({"type": "integer", "default": DEFAULT_SIZE, "description": "Page size (1-100; larger values are clamped to 100)."})),
+        (
+            "page",
+            json!({"type": "integer", "default": 0, "description": "Zero-indexed page number."}),
+        ),
+        (
+            "size",
+            json!({"type": "integer", "default": DEFAULT_SIZE, "description": "Page size (1-100; larger values are clamped to 100)."}),
+        ),
     ]
 }

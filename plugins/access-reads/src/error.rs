@@ -14,9 +14,10 @@ impl ToolError {
 impl From<HostError> for ToolError {
     fn from(e: HostError) -> Self {
         match e {
-            HostError::Denied(m) | HostError::NotFound(m) | HostError::Invalid(m) | HostError::Unavailable(m) => {
-                ToolError(m)
-            }
+            HostError::Denied(m)
+            | HostError::NotFound(m)
+            | HostError::Invalid(m)
+            | HostError::Unavailable(m) => ToolError(m),
         }
     }
 }

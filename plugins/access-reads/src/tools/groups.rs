@@ -25,8 +25,11 @@ for ONLY the externally-managed groups (IdP built-in or rule-based), which Acces
     params: || {
         let mut p = vec![
             q_param("group name and description"),
-            ("managed", json!({"type": ["boolean", "null"], "default": null,
-                "description": "null: all groups; true: only groups managed by Access; false: only externally-managed groups."})),
+            (
+                "managed",
+                json!({"type": ["boolean", "null"], "default": null,
+                "description": "null: all groups; true: only groups managed by Access; false: only externally-managed groups."}),
+            ),
         ];
         p.extend(envelope::params());
         p
@@ -40,7 +43,12 @@ fn list_groups(args: &Args) -> ToolResult<Value> {
     let q = args.string("q", "")?;
     let managed = args.opt_bool("managed")?;
     let paging = Paging::from_args(args)?;
-    let filter = GroupFilter { query: q, managed, group_type: None, owner_user_id: None };
+    let filter = GroupFilter {
+        query: q,
+        managed,
+        group_type: None,
+        owner_user_id: None,
+    };
     let page = reads::list_groups(&filter, paging.request())?;
     let summaries = summarize(&page.items)?;
     Ok(paging.envelope(page.total, summaries))
@@ -56,7 +64,11 @@ pub fn summarize(groups: &[Group]) -> ToolResult<Vec<Value>> {
         .map(|g| g.id.clone())
         .collect();
 
-    let tag_maps = if ids.is_empty() { Vec::new() } else { reads::group_tag_maps(Some(&ids), None)? };
+    let tag_maps = if ids.is_empty() {
+        Vec::new()
+    } else {
+        reads::group_tag_maps(Some(&ids), None)?
+    };
     let role_maps = reads::role_mappings_of_roles(&role_ids)?;
 
     let mut lookup = Lookup::default();

@@ -55,10 +55,17 @@ pub fn run(spec: &ToolSpec, arguments: &str) -> ToolOutput {
         Err(e) => (json!({"error": e.0}), true),
     };
     let text = value.to_string();
-    ToolOutput { structured_content: Some(text.clone()), text, is_error }
+    ToolOutput {
+        structured_content: Some(text.clone()),
+        text,
+        is_error,
+    }
 }
 
 /// `q`, with the usual description.
 pub fn q_param(what: &str) -> (&'static str, Value) {
-    ("q", json!({"type": "string", "default": "", "description": format!("Case-insensitive substring search over {what}; empty for no filter.")}))
+    (
+        "q",
+        json!({"type": "string", "default": "", "description": format!("Case-insensitive substring search over {what}; empty for no filter.")}),
+    )
 }

@@ -1,0 +1,94 @@
+//! Real MCP clients against the real binary: the official Python SDK and the
+//! official conformance suite.
+
+use std::process::Command;
+
+use access_mcp_e2e::{PluginDir, Server, conformance_cli, fixture_component, python, root};
+
+#[test]
+fn python_sdk_initializes_lists_and_calls_tools() {
+    let plugins = PluginDir::with_built_plugins();
+    let server = Server::start(plugins.path());
+    let out = Command::new(python())
+        .arg(root().join("tests/clients/python_smoke.py"))
+        .arg(&server.url)
+        .output()
+        .expect("run python client");
+    assert!(
+        out.status.success(),
+        "python client failed:\n{}\nserver logs:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.logs()
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("client printed JSON");
+    assert_eq!(v["server_name"], "Access");
+    assert_eq!(v["has_instructions"], true);
+    assert!(
+        v["tools"]
+            .as_array()
+            .expect("tools")
+            .iter()
+            .any(|t| t == "list_groups")
+    );
+    assert_eq!(v["list_groups_is_error"], false);
+    let groups = &v["list_groups"];
+    assert_eq!(groups["size"], 5);
+    let names: Vec<&str> = groups["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|g| g["name"].as_str().expect("name"))
+        .collect();
+    assert!(names.contains(&"Engineering"), "{names:?}");
+    assert!(names.iter().all(|n| n.to_lowercase().contains("eng")
+        || groups["results"].as_array().expect("r").iter().any(|g| {
+            g["description"]
+                .as_str()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains("eng")
+        })));
+    assert_eq!(
+        v["list_groups_structured"], v["list_groups"],
+        "structuredContent mirrors the text"
+    );
+    assert_eq!(v["prompts"], serde_json::json!(["request_access"]));
+    assert!(
+        v["prompt_text"]
+            .as_str()
+            .expect("text")
+            .contains("The user is asking about: Engineering")
+    );
+}
+
+#[test]
+fn conformance_suite_server_scenarios_pass() {
+    let plugins = PluginDir::with_built_plugins();
+    // The tools-call-error scenario calls a tool named `test_error_handling`,
+    // which the trivial fixture plugin serves.
+    plugins.add("trivial", &fixture_component("trivial_plugin"), &[]);
+    let server = Server::start(plugins.path());
+    for scenario in [
+        "server-initialize",
+        "ping",
+        "tools-list",
+        "prompts-list",
+        "tools-call-error",
+        "logging-set-level",
+    ] {
+        let out = Command::new(conformance_cli())
+            .args(["server", "--url", &server.url, "--scenario", scenario])
+            .output()
+            .expect("run conformance suite");
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && text.contains(" 0 failed"),
+            "scenario {scenario} failed:\n{text}"
+        );
+        assert!(
+            text.contains("Passed: 1/1") || text.contains("Passed: "),
+            "{scenario}: {text}"
+        );
+    }
+}

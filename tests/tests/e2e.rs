@@ -1,0 +1,6 @@
+//! End-to-end tests against the real `access-mcp` binary. One test binary (so
+//! cargo builds it once); modules by topic.
+
+mod clients;
+mod host;
+mod sandbox;
