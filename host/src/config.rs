@@ -149,6 +149,11 @@ pub struct DirectoryConfig {
         default_value = "Title,Manager"
     )]
     pub user_display_custom_attributes: String,
+
+    /// Rows inlined per list in get_group, get_role, get_app and get_user; the
+    /// totals are given beside each capped list.
+    #[arg(long, env = "MCP_INLINE_LIST_LIMIT", default_value_t = 100)]
+    pub inline_list_limit: u32,
 }
 
 impl DirectoryConfig {
@@ -162,6 +167,7 @@ impl Default for DirectoryConfig {
         DirectoryConfig {
             app_name: "Access".into(),
             user_display_custom_attributes: "Title,Manager".into(),
+            inline_list_limit: 100,
         }
     }
 }

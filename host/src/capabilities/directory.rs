@@ -37,6 +37,10 @@ macro_rules! finish {
 }
 
 impl Host for CallState {
+    async fn inline_list_limit(&mut self) -> wasmtime::Result<u32> {
+        Ok(self.ctx.db.as_ref().map_or(100, |db| db.settings().inline_list_limit))
+    }
+
     async fn list_groups(
         &mut self,
         filter: r::GroupFilter,

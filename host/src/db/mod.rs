@@ -72,6 +72,7 @@ pub struct Db {
 pub struct DirectorySettings {
     pub app_name: String,
     pub display_attributes: Vec<String>,
+    pub inline_list_limit: u32,
 }
 
 impl From<&DirectoryConfig> for DirectorySettings {
@@ -79,6 +80,7 @@ impl From<&DirectoryConfig> for DirectorySettings {
         DirectorySettings {
             app_name: c.app_name.clone(),
             display_attributes: c.display_attributes(),
+            inline_list_limit: c.inline_list_limit.clamp(1, 1000),
         }
     }
 }
