@@ -154,6 +154,11 @@ pub struct DirectoryConfig {
     /// totals are given beside each capped list.
     #[arg(long, env = "MCP_INLINE_LIST_LIMIT", default_value_t = 100)]
     pub inline_list_limit: u32,
+
+    /// Group requests must carry a non-empty description.
+    #[arg(long, env = "REQUIRE_DESCRIPTIONS", default_value = "false",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub require_descriptions: bool,
 }
 
 impl DirectoryConfig {
@@ -168,6 +173,7 @@ impl Default for DirectoryConfig {
             app_name: "Access".into(),
             user_display_custom_attributes: "Title,Manager".into(),
             inline_list_limit: 100,
+            require_descriptions: false,
         }
     }
 }

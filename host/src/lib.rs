@@ -3,6 +3,7 @@
 //!
 //! See `ARCHITECTURE.md` at the repository root for the map of this crate.
 
+pub mod audit;
 pub mod auth;
 pub mod bindings;
 pub mod caller;

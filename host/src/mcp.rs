@@ -24,9 +24,13 @@ use crate::sandbox::Sandbox;
 use crate::sandbox::call::{Invocation, Returned};
 use crate::sandbox::state::CallContext;
 
-/// The request id the HTTP layer assigned, carried in request extensions.
+/// What the HTTP layer learned about a request, carried in its extensions.
 #[derive(Debug, Clone)]
-pub struct RequestId(pub Arc<str>);
+pub struct RequestMeta {
+    pub id: Arc<str>,
+    pub user_agent: Option<Arc<str>>,
+    pub ip: Option<Arc<str>>,
+}
 
 /// Everything a request needs, shared by all requests.
 pub struct HostState {
@@ -117,7 +121,7 @@ impl McpHost {
     fn bound(
         &self,
         context: &RequestContext<RoleServer>,
-    ) -> Result<(Arc<Caller>, Arc<str>), McpError> {
+    ) -> Result<(Arc<Caller>, RequestMeta), McpError> {
         let parts = context
             .extensions
             .get::<http::request::Parts>()
@@ -127,12 +131,12 @@ impl McpHost {
             .get::<Arc<Caller>>()
             .cloned()
             .ok_or_else(|| McpError::internal_error("no authenticated caller", None))?;
-        let request_id = parts
-            .extensions
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_else(|| Arc::from("-"));
-        Ok((caller, request_id))
+        let meta = parts.extensions.get::<RequestMeta>().cloned().unwrap_or(RequestMeta {
+            id: Arc::from("-"),
+            user_agent: None,
+            ip: None,
+        });
+        Ok((caller, meta))
     }
 }
 
@@ -172,7 +176,8 @@ impl ServerHandler for McpHost {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let (caller, request_id) = self.bound(&context)?;
+        let (caller, meta) = self.bound(&context)?;
+        let request_id = meta.id.clone();
         let name = request.name.to_string();
         let route = self
             .state
@@ -195,6 +200,8 @@ impl ServerHandler for McpHost {
             caller,
             db: Some(self.state.db.clone()),
             request_id: request_id.clone(),
+            user_agent: meta.user_agent.clone(),
+            ip: meta.ip.clone(),
         };
         let started = std::time::Instant::now();
         let outcome = self
@@ -249,7 +256,8 @@ impl ServerHandler for McpHost {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
-        let (caller, request_id) = self.bound(&context)?;
+        let (caller, meta) = self.bound(&context)?;
+        let request_id = meta.id.clone();
         let name = request.name.to_string();
         let route = self
             .state
@@ -273,6 +281,8 @@ impl ServerHandler for McpHost {
             caller,
             db: Some(self.state.db.clone()),
             request_id,
+            user_agent: meta.user_agent.clone(),
+            ip: meta.ip.clone(),
         };
         match self
             .state

@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::Authenticator;
 use crate::config::{ServeConfig, split_list};
 use crate::db::{Db, DbError};
-use crate::mcp::{HostState, McpHost, RequestId};
+use crate::mcp::{HostState, McpHost, RequestMeta};
 use crate::plugins::{LoadError, Loader, Registry};
 use crate::sandbox::cache::CompiledCache;
 use crate::sandbox::{Sandbox, engine};
@@ -154,8 +154,12 @@ async fn authenticate(
     match auth.authenticate(req.headers()).await {
         Ok(Some(caller)) => {
             req.extensions_mut().insert(Arc::new(caller));
-            req.extensions_mut()
-                .insert(RequestId(Arc::from(request_id.as_str())));
+            let meta = RequestMeta {
+                id: Arc::from(request_id.as_str()),
+                user_agent: header_text(&req, header::USER_AGENT.as_str()).map(Arc::from),
+                ip: client_ip(&req).map(|ip| Arc::from(ip.as_str())),
+            };
+            req.extensions_mut().insert(meta);
             next.run(req).await
         }
         Ok(None) => unauthorized(&req),
@@ -169,6 +173,27 @@ async fn authenticate(
                 .into_response()
         }
     }
+}
+
+fn header_text<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The client IP as Access takes it: the first `X-Forwarded-For` entry, else
+/// `X-Real-IP`, else the socket peer.
+fn client_ip(req: &Request) -> Option<String> {
+    if let Some(first) = header_text(req, "x-forwarded-for").and_then(|v| v.split(',').next()) {
+        let first = first.trim();
+        if !first.is_empty() {
+            return Some(first.to_string());
+        }
+    }
+    if let Some(real) = header_text(req, "x-real-ip").filter(|v| !v.trim().is_empty()) {
+        return Some(real.trim().to_string());
+    }
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 fn new_request_id() -> String {
@@ -242,7 +267,7 @@ pub async fn serve(cfg: ServeConfig) -> Result<(), StartError> {
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, router)
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             tracing::info!("shutting down");

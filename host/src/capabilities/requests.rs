@@ -1,16 +1,16 @@
-//! `access:directory/requests`: the three request operations, each a whole host
-//! operation that re-checks `create_requests` itself.
-//!
-//! The scope gate is enforced here now; the operations themselves (supersede,
-//! validation, approvers, auto-approval, audit events, one transaction each)
-//! are the data-layer issue's work and answer `unavailable` until then.
+//! `access:directory/requests`: the three request operations. Each is a whole
+//! host operation (`db::writes`) that re-checks `create_requests` and the
+//! permission it needs on the caller bound to the call, runs in one
+//! transaction, and writes its audit events with the plugin and tool.
 
 use wasmtime::component::HasSelf;
 
 use super::Capability;
+use crate::audit::AuditContext;
 use crate::bindings::access::directory::requests::{self as rq, Host};
 use crate::bindings::access_types::{self as t, HostError};
 use crate::caller::SCOPE_CREATE_REQUESTS;
+use crate::db::writes::{self, WriteContext, WriteError, WriteSettings};
 use crate::sandbox::state::CallState;
 
 pub const CAPABILITY: Capability = Capability {
@@ -22,36 +22,54 @@ pub const CAPABILITY: Capability = Capability {
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
 impl CallState {
-    /// The scope denial if the token lacks `create_requests`, else "not available yet".
-    fn request_refusal(&self, operation: &str) -> HostError {
-        match self.db_for(SCOPE_CREATE_REQUESTS) {
-            Err(denied) => denied,
-            Ok(_) => HostError::Unavailable(format!(
-                "{operation} is not available in this build of access-mcp yet"
-            )),
+    fn audit_context(&self) -> AuditContext {
+        AuditContext {
+            plugin: self.ctx.plugin.to_string(),
+            tool: self.ctx.tool.as_deref().map(String::from),
+            request_id: self.ctx.request_id.to_string(),
+            user_agent: self.ctx.user_agent.as_deref().map(String::from),
+            ip: self.ctx.ip.as_deref().map(String::from),
         }
     }
 }
 
+fn to_host_error(plugin: &str, e: WriteError) -> HostError {
+    match e {
+        WriteError::Denied(m) => HostError::Denied(m),
+        WriteError::NotFound(m) => HostError::NotFound(m),
+        WriteError::Invalid(m) => HostError::Invalid(m),
+        WriteError::Db(e) => super::host_error(plugin, e),
+    }
+}
+
+/// Bind the database after the scope check, and build the write context.
+macro_rules! write_op {
+    ($state:expr, |$db:ident, $w:ident| $call:expr) => {{
+        let $db = match $state.db_for(SCOPE_CREATE_REQUESTS) {
+            Ok(db) => db,
+            Err(e) => return Ok(Err(e)),
+        };
+        let caller = $state.ctx.caller.clone();
+        let $w = WriteContext {
+            caller: &caller,
+            audit: $state.audit_context(),
+            settings: WriteSettings { require_descriptions: $db.settings().require_descriptions },
+        };
+        let plugin = $state.ctx.plugin.clone();
+        Ok($call.await.map_err(|e| to_host_error(&plugin, e)))
+    }};
+}
+
 impl Host for CallState {
-    async fn create_access_request(
-        &mut self,
-        _input: rq::AccessRequestInput,
-    ) -> HostResult<t::AccessRequest> {
-        Ok(Err(self.request_refusal("create-access-request")))
+    async fn create_access_request(&mut self, input: rq::AccessRequestInput) -> HostResult<t::AccessRequest> {
+        write_op!(self, |db, w| writes::create_access_request(&db, &w, &input))
     }
 
-    async fn create_role_request(
-        &mut self,
-        _input: rq::RoleRequestInput,
-    ) -> HostResult<t::RoleRequest> {
-        Ok(Err(self.request_refusal("create-role-request")))
+    async fn create_role_request(&mut self, input: rq::RoleRequestInput) -> HostResult<t::RoleRequest> {
+        write_op!(self, |db, w| writes::create_role_request(&db, &w, &input))
     }
 
-    async fn create_group_request(
-        &mut self,
-        _input: rq::GroupRequestInput,
-    ) -> HostResult<t::GroupRequest> {
-        Ok(Err(self.request_refusal("create-group-request")))
+    async fn create_group_request(&mut self, input: rq::GroupRequestInput) -> HostResult<t::GroupRequest> {
+        write_op!(self, |db, w| writes::create_group_request(&db, &w, &input))
     }
 }

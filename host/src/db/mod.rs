@@ -6,9 +6,12 @@
 //! difference needed so far is "now" ([`Db::now_sql`]).
 
 mod query;
+pub mod demo;
 pub mod reads;
 pub mod rows;
 mod schema;
+mod tx;
+pub mod writes;
 pub mod time;
 pub mod url;
 
@@ -22,6 +25,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
 pub use query::{Arg, Query};
+pub use tx::Tx;
 pub use url::DatabaseUrl;
 
 use crate::config::{DatabaseConfig, DirectoryConfig};
@@ -73,6 +77,7 @@ pub struct DirectorySettings {
     pub app_name: String,
     pub display_attributes: Vec<String>,
     pub inline_list_limit: u32,
+    pub require_descriptions: bool,
 }
 
 impl From<&DirectoryConfig> for DirectorySettings {
@@ -81,6 +86,7 @@ impl From<&DirectoryConfig> for DirectorySettings {
             app_name: c.app_name.clone(),
             display_attributes: c.display_attributes(),
             inline_list_limit: c.inline_list_limit.clamp(1, 1000),
+            require_descriptions: c.require_descriptions,
         }
     }
 }

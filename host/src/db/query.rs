@@ -3,6 +3,7 @@
 //! SQL text is assembled only from constants and `$n` placeholders; every value
 //! from a plugin or client is a bound argument, which is why `AssertSqlSafe` holds.
 
+use chrono::NaiveDateTime;
 use sqlx::FromRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
@@ -13,8 +14,13 @@ use super::{Db, DbError, Pool};
 #[derive(Debug, Clone)]
 pub enum Arg {
     Text(String),
+    OptText(Option<String>),
     Bool(bool),
     Int(i64),
+    /// A naive-UTC timestamp: bound as SQLAlchemy's text form on SQLite and as
+    /// `timestamp without time zone` on PostgreSQL, so either program reads it.
+    Timestamp(NaiveDateTime),
+    OptTimestamp(Option<NaiveDateTime>),
 }
 
 /// SQL text with `$n` placeholders and its arguments, built incrementally.
@@ -56,6 +62,18 @@ impl Query {
         self.arg(Arg::Int(i))
     }
 
+    pub fn opt_text(&mut self, s: Option<String>) -> String {
+        self.arg(Arg::OptText(s))
+    }
+
+    pub fn timestamp(&mut self, t: NaiveDateTime) -> String {
+        self.arg(Arg::Timestamp(t))
+    }
+
+    pub fn opt_timestamp(&mut self, t: Option<NaiveDateTime>) -> String {
+        self.arg(Arg::OptTimestamp(t))
+    }
+
     /// A parenthesised placeholder list for `IN`, or `(NULL)` when empty
     /// (which matches nothing).
     pub fn text_list<S: AsRef<str>>(&mut self, items: &[S]) -> String {
@@ -75,18 +93,50 @@ impl Query {
     }
 }
 
+fn sqlite_ts(t: &NaiveDateTime) -> String {
+    t.format(super::time::SQLITE_FORMAT).to_string()
+}
+
+/// Bind every argument; `$ts` maps a timestamp to the engine's bound form.
 macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
+    ($q:expr, $args:expr, $ts:expr) => {{
         let mut q = $q;
         for a in $args {
             q = match a {
                 Arg::Text(s) => q.bind(s.clone()),
+                Arg::OptText(s) => q.bind(s.clone()),
                 Arg::Bool(b) => q.bind(*b),
                 Arg::Int(i) => q.bind(*i),
+                Arg::Timestamp(t) => q.bind($ts(t)),
+                Arg::OptTimestamp(t) => q.bind(t.as_ref().map($ts)),
             };
         }
         q
     }};
+}
+pub(super) use bind_all; // also used by `tx`
+
+pub(super) fn pg_ts(t: &NaiveDateTime) -> NaiveDateTime {
+    *t
+}
+
+pub(super) fn sqlite_ts_arg(t: &NaiveDateTime) -> String {
+    sqlite_ts(t)
+}
+
+macro_rules! on_engine {
+    ($pool:expr, |$p:ident, $ts:ident| $body:expr) => {
+        match $pool {
+            Pool::Sqlite($p) => {
+                let $ts = sqlite_ts_arg;
+                $body
+            }
+            Pool::Postgres($p) => {
+                let $ts = pg_ts;
+                $body
+            }
+        }
+    };
 }
 
 impl Db {
@@ -95,24 +145,10 @@ impl Db {
         R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
         self.count_query();
-        let rows = match &self.pool {
-            Pool::Sqlite(p) => {
-                bind_all!(
-                    sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(q.sql.as_str())),
-                    &q.args
-                )
-                .fetch_all(p)
-                .await?
-            }
-            Pool::Postgres(p) => {
-                bind_all!(
-                    sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(q.sql.as_str())),
-                    &q.args
-                )
-                .fetch_all(p)
-                .await?
-            }
-        };
+        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+        let rows = on_engine!(&self.pool, |p, ts| {
+            bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts).fetch_all(p).await?
+        });
         Ok(rows)
     }
 
@@ -126,42 +162,20 @@ impl Db {
     /// Run a query returning one BIGINT column of one row.
     pub async fn fetch_count(&self, q: &Query) -> Result<i64, DbError> {
         self.count_query();
-        let n: i64 = match &self.pool {
-            Pool::Sqlite(p) => {
-                bind_all!(
-                    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(q.sql.as_str())),
-                    &q.args
-                )
-                .fetch_one(p)
-                .await?
-            }
-            Pool::Postgres(p) => {
-                bind_all!(
-                    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(q.sql.as_str())),
-                    &q.args
-                )
-                .fetch_one(p)
-                .await?
-            }
-        };
+        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+        let n: i64 = on_engine!(&self.pool, |p, ts| {
+            bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts).fetch_one(p).await?
+        });
         Ok(n)
     }
 
     /// Run a statement; returns rows affected.
     pub async fn execute(&self, q: &Query) -> Result<u64, DbError> {
         self.count_query();
-        let n = match &self.pool {
-            Pool::Sqlite(p) => bind_all!(sqlx::query(sqlx::AssertSqlSafe(q.sql.as_str())), &q.args)
-                .execute(p)
-                .await?
-                .rows_affected(),
-            Pool::Postgres(p) => {
-                bind_all!(sqlx::query(sqlx::AssertSqlSafe(q.sql.as_str())), &q.args)
-                    .execute(p)
-                    .await?
-                    .rows_affected()
-            }
-        };
+        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+        let n = on_engine!(&self.pool, |p, ts| {
+            bind_all!(sqlx::query(sql), &q.args, ts).execute(p).await?.rows_affected()
+        });
         Ok(n)
     }
 }

@@ -13,7 +13,7 @@ use crate::bindings::access_types as t;
 /// Largest page the host returns, whatever a plugin asks for.
 pub const MAX_PAGE: u32 = 1000;
 
-const GROUP_SELECT: &str = "SELECT g.id AS id, g.type AS group_type, g.name AS name, \
+pub(crate) const GROUP_SELECT: &str = "SELECT g.id AS id, g.type AS group_type, g.name AS name, \
     g.description AS description, g.is_managed AS is_managed, \
     CAST(g.externally_managed_data AS TEXT) AS externally_managed_data, \
     CAST(g.plugin_data AS TEXT) AS plugin_data, g.created_at AS created_at, \
@@ -22,7 +22,7 @@ const GROUP_SELECT: &str = "SELECT g.id AS id, g.type AS group_type, g.name AS n
     a.app_group_lifecycle_plugin AS app_lifecycle_plugin \
     FROM okta_group g LEFT JOIN app_group ag ON ag.id = g.id LEFT JOIN app a ON a.id = ag.app_id";
 
-const USER_SELECT: &str = "SELECT u.id AS id, u.created_at AS created_at, u.updated_at AS updated_at, \
+pub(crate) const USER_SELECT: &str = "SELECT u.id AS id, u.created_at AS created_at, u.updated_at AS updated_at, \
     u.deleted_at AS deleted_at, u.email AS email, u.first_name AS first_name, u.last_name AS last_name, \
     u.display_name AS display_name, u.employee_number AS employee_number, u.manager_id AS manager_id, \
     CAST(u.profile AS TEXT) AS profile FROM okta_user u";
@@ -57,7 +57,7 @@ const APP_TAG_MAP_SELECT: &str = "SELECT CAST(at.id AS BIGINT) AS id, at.tag_id 
     at.app_id AS app_id, at.created_at AS created_at, at.updated_at AS updated_at, \
     at.ended_at AS ended_at FROM app_tag_map at";
 
-const ACCESS_REQUEST_SELECT: &str = "SELECT rq.id AS id, CAST(rq.status AS TEXT) AS status, \
+pub(crate) const ACCESS_REQUEST_SELECT: &str = "SELECT rq.id AS id, CAST(rq.status AS TEXT) AS status, \
     rq.created_at AS created_at, rq.updated_at AS updated_at, rq.resolved_at AS resolved_at, \
     rq.requester_user_id AS requester_user_id, rq.requested_group_id AS requested_group_id, \
     rq.request_ownership AS request_ownership, rq.request_reason AS request_reason, \
@@ -65,7 +65,7 @@ const ACCESS_REQUEST_SELECT: &str = "SELECT rq.id AS id, CAST(rq.status AS TEXT)
     rq.resolution_reason AS resolution_reason, rq.approval_ending_at AS approval_ending_at, \
     CAST(rq.approved_membership_id AS BIGINT) AS approved_membership_id FROM access_request rq";
 
-const ROLE_REQUEST_SELECT: &str = "SELECT rq.id AS id, CAST(rq.status AS TEXT) AS status, \
+pub(crate) const ROLE_REQUEST_SELECT: &str = "SELECT rq.id AS id, CAST(rq.status AS TEXT) AS status, \
     rq.created_at AS created_at, rq.updated_at AS updated_at, rq.resolved_at AS resolved_at, \
     rq.requester_user_id AS requester_user_id, rq.requester_role_id AS requester_role_id, \
     rq.requested_group_id AS requested_group_id, rq.request_ownership AS request_ownership, \
@@ -74,7 +74,7 @@ const ROLE_REQUEST_SELECT: &str = "SELECT rq.id AS id, CAST(rq.status AS TEXT) A
     rq.approval_ending_at AS approval_ending_at, \
     CAST(rq.approved_membership_id AS BIGINT) AS approved_membership_id FROM role_request rq";
 
-const GROUP_REQUEST_SELECT: &str = "SELECT rq.id AS id, CAST(rq.status AS TEXT) AS status, \
+pub(crate) const GROUP_REQUEST_SELECT: &str = "SELECT rq.id AS id, CAST(rq.status AS TEXT) AS status, \
     rq.created_at AS created_at, rq.updated_at AS updated_at, rq.resolved_at AS resolved_at, \
     rq.requester_user_id AS requester_user_id, rq.requested_group_name AS requested_group_name, \
     rq.requested_group_description AS requested_group_description, \
@@ -150,7 +150,7 @@ where
     Ok((u64::try_from(total).unwrap_or(0), rows))
 }
 
-fn active(db: &Db, alias: &str) -> String {
+pub(crate) fn active(db: &Db, alias: &str) -> String {
     format!(
         "({alias}.ended_at IS NULL OR {alias}.ended_at > {})",
         db.now_sql()

@@ -20,6 +20,9 @@ pub struct CallContext {
     pub db: Option<Db>,
     /// Request id of the MCP request this call serves, for logs and audit events.
     pub request_id: Arc<str>,
+    /// The HTTP request's User-Agent and client IP, for audit events.
+    pub user_agent: Option<Arc<str>>,
+    pub ip: Option<Arc<str>>,
 }
 
 impl CallContext {
@@ -31,6 +34,8 @@ impl CallContext {
             caller: Arc::new(Caller::system()),
             db: None,
             request_id: Arc::from("load"),
+            user_agent: None,
+            ip: None,
         }
     }
 }

@@ -1,16 +1,25 @@
 //! Access's wire shapes (§2.2), composed from the host's typed records.
-//! Timestamps are RFC 822 (`Wed, 03 Jun 2026 15:46:31 +0000`) in every tool
-//! except `list_audit_entries`, which keeps upstream's ISO-8601 form.
+//!
+//! Timestamps are RFC 822 (`Wed, 03 Jun 2026 15:46:31 +0000`) in every tool,
+//! `list_audit_entries` included (§15 item 1 is fixed). Keys keep upstream's
+//! order (serde_json's `preserve_order`).
+//!
+//! [`Lookup`] holds the related rows a response refers to. A tool registers
+//! what it needs (`need_*`), then [`Lookup::fetch`] loads all of it with one
+//! batch call per kind: a constant number of host calls whatever the row counts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::DateTime;
 use serde_json::{Map, Value, json};
 
+use crate::access::directory::reads;
 use crate::access::directory::types::{
-    App, AppRef, AppTagMap, Group, GroupTagMap, GroupType, RoleMapping, Tag, TagConstraints, User,
+    App, AppRef, AppTagMap, Group, GroupTagMap, GroupType, Membership, RequestStatus, RoleMapping,
+    Tag, TagConstraints, User,
 };
-use crate::mcp::plugin::clock::Timestamp;
+use crate::error::ToolResult;
+use crate::mcp::plugin::clock::{self, Timestamp};
 
 pub fn rfc822(t: Timestamp) -> Value {
     match DateTime::from_timestamp(t.seconds, t.nanoseconds) {
@@ -21,13 +30,6 @@ pub fn rfc822(t: Timestamp) -> Value {
 
 pub fn opt_rfc822(t: Option<Timestamp>) -> Value {
     t.map(rfc822).unwrap_or(Value::Null)
-}
-
-pub fn iso_naive(t: Option<Timestamp>) -> Value {
-    match t.and_then(|t| DateTime::from_timestamp(t.seconds, t.nanoseconds)) {
-        Some(d) => Value::String(d.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string()),
-        None => Value::Null,
-    }
 }
 
 /// Whether a row with this `ended_at` is in force at `now`.
@@ -46,7 +48,16 @@ pub fn group_type(t: GroupType) -> &'static str {
     }
 }
 
-fn json_text(s: &str) -> Value {
+pub fn status(s: RequestStatus) -> &'static str {
+    match s {
+        RequestStatus::Pending => "PENDING",
+        RequestStatus::Approved => "APPROVED",
+        RequestStatus::Rejected => "REJECTED",
+    }
+}
+
+/// Opaque JSON kept by Access, as a JSON value (`{}` when unparseable).
+pub fn json_text(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|_| json!({}))
 }
 
@@ -73,10 +84,21 @@ pub fn constraints(c: &TagConstraints) -> Value {
     Value::Object(m)
 }
 
+/// `TagSummary`.
 pub fn tag_summary(t: &Tag) -> Value {
     json!({"id": t.id, "name": t.name, "constraints": constraints(&t.constraints), "enabled": t.enabled})
 }
 
+/// `TagListItem`.
+pub fn tag_list_item(t: &Tag) -> Value {
+    json!({
+        "id": t.id, "name": t.name, "description": t.description,
+        "constraints": constraints(&t.constraints), "enabled": t.enabled,
+        "created_at": rfc822(t.created_at), "updated_at": rfc822(t.updated_at),
+    })
+}
+
+/// `AppSummary`.
 pub fn app_summary(a: &App) -> Value {
     json!({
         "id": a.id, "name": a.name, "description": a.description,
@@ -85,6 +107,7 @@ pub fn app_summary(a: &App) -> Value {
     })
 }
 
+/// `AppIdRef`.
 pub fn app_id_ref(a: &AppRef) -> Value {
     json!({
         "id": a.id, "name": a.name, "deleted_at": opt_rfc822(a.deleted_at),
@@ -92,16 +115,28 @@ pub fn app_id_ref(a: &AppRef) -> Value {
     })
 }
 
+fn app_of(g: &Group) -> Value {
+    g.app.as_ref().map(app_id_ref).unwrap_or(Value::Null)
+}
+
+/// `is_owner` exists on app groups only; other types read back as null.
+fn app_is_owner(g: &Group) -> Value {
+    match g.group_type {
+        GroupType::AppGroup => Value::Bool(g.is_owner),
+        _ => Value::Null,
+    }
+}
+
 /// `GroupRefForMembership`.
 pub fn group_ref(g: &Group) -> Value {
     json!({
         "id": g.id, "type": group_type(g.group_type), "name": g.name, "description": g.description,
-        "is_owner": g.is_owner, "is_managed": g.is_managed, "deleted_at": opt_rfc822(g.deleted_at),
-        "app": g.app.as_ref().map(app_id_ref),
+        "is_owner": app_is_owner(g), "is_managed": g.is_managed, "deleted_at": opt_rfc822(g.deleted_at),
+        "app": app_of(g),
     })
 }
 
-/// The role reference inside role mappings.
+/// The role reference inside role mappings: `{id, type, name, is_managed, deleted_at}`.
 pub fn role_ref(g: &Group) -> Value {
     json!({
         "id": g.id, "type": group_type(g.group_type), "name": g.name,
@@ -109,6 +144,29 @@ pub fn role_ref(g: &Group) -> Value {
     })
 }
 
+/// `GroupRef` (embedded in requests): the app variant adds `app_id`, `is_owner`, `app`.
+pub fn request_group_ref(g: &Group) -> Value {
+    let mut v = json!({
+        "id": g.id, "name": g.name, "description": g.description, "is_managed": g.is_managed,
+        "deleted_at": opt_rfc822(g.deleted_at), "type": group_type(g.group_type),
+    });
+    if g.group_type == GroupType::AppGroup {
+        v["app_id"] = json!(g.app_id);
+        v["is_owner"] = json!(g.is_owner);
+        v["app"] = app_of(g);
+    }
+    v
+}
+
+/// `RoleGroupListItem`.
+pub fn role_list_item(g: &Group) -> Value {
+    json!({
+        "id": g.id, "type": group_type(g.group_type), "name": g.name, "description": g.description,
+        "created_at": rfc822(g.created_at), "updated_at": rfc822(g.updated_at),
+    })
+}
+
+/// `OktaUserSummary`.
 pub fn user_summary(u: &User) -> Value {
     json!({
         "id": u.id, "email": u.email, "first_name": u.first_name, "last_name": u.last_name,
@@ -117,54 +175,328 @@ pub fn user_summary(u: &User) -> Value {
     })
 }
 
-/// Lookup tables for composing nested shapes without further host calls.
+/// The displayed profile attributes, in the operator's order; a missing key is null.
+pub fn profile(u: &User) -> Value {
+    let mut m = Map::new();
+    for a in &u.profile {
+        let v = a
+            .value_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or(Value::Null);
+        m.insert(a.name.clone(), v);
+    }
+    Value::Object(m)
+}
+
+/// A list that may have been cut at the inline limit: its rows and the full count.
+pub struct Capped {
+    pub items: Vec<Value>,
+    pub total: u64,
+}
+
+impl Capped {
+    /// Put the list under `key`, and `<key>_total` beside it only when rows were left out.
+    pub fn insert(self, obj: &mut Value, key: &str) {
+        let capped = self.total > self.items.len() as u64;
+        obj[key] = Value::Array(self.items);
+        if capped {
+            obj[format!("{key}_total")] = json!(self.total);
+        }
+    }
+}
+
 #[derive(Default)]
+struct Need {
+    users: BTreeSet<String>,
+    groups: BTreeSet<String>,
+    tags: BTreeSet<String>,
+    apps: BTreeSet<String>,
+    app_tag_maps: BTreeSet<i64>,
+    role_mappings: BTreeSet<i64>,
+}
+
+/// Related rows for composing nested shapes without further host calls.
 pub struct Lookup {
+    pub now: Timestamp,
     pub groups: HashMap<String, Group>,
+    pub users: HashMap<String, User>,
     pub tags: HashMap<String, Tag>,
     pub apps: HashMap<String, App>,
     pub app_tag_maps: HashMap<i64, AppTagMap>,
+    pub role_mappings: HashMap<i64, RoleMapping>,
+    need: Need,
+}
+
+fn ids<T: Clone>(set: &BTreeSet<T>) -> Vec<T> {
+    set.iter().cloned().collect()
 }
 
 impl Lookup {
-    fn live_group(&self, id: &str) -> Option<&Group> {
+    pub fn new() -> Lookup {
+        Lookup {
+            now: clock::now(),
+            groups: HashMap::new(),
+            users: HashMap::new(),
+            tags: HashMap::new(),
+            apps: HashMap::new(),
+            app_tag_maps: HashMap::new(),
+            role_mappings: HashMap::new(),
+            need: Need::default(),
+        }
+    }
+
+    // ---- registering what a response refers to
+
+    pub fn add_group(&mut self, g: &Group) {
+        self.groups.insert(g.id.clone(), g.clone());
+    }
+
+    pub fn add_user(&mut self, u: &User) {
+        self.users.insert(u.id.clone(), u.clone());
+    }
+
+    pub fn add_tag(&mut self, t: &Tag) {
+        self.tags.insert(t.id.clone(), t.clone());
+    }
+
+    pub fn add_app(&mut self, a: &App) {
+        self.apps.insert(a.id.clone(), a.clone());
+    }
+
+    pub fn need_user(&mut self, id: &str) {
+        self.need.users.insert(id.to_string());
+    }
+
+    pub fn need_group(&mut self, id: &str) {
+        self.need.groups.insert(id.to_string());
+    }
+
+    pub fn need_membership(&mut self, m: &Membership) {
+        self.need_user(&m.user_id);
+        self.need_group(&m.group_id);
+        if let Some(id) = m.role_group_map_id {
+            self.need.role_mappings.insert(id);
+        }
+    }
+
+    pub fn need_role_mapping(&mut self, m: &RoleMapping) {
+        self.need_group(&m.role_id);
+        self.need_group(&m.group_id);
+    }
+
+    pub fn need_group_tag_map(&mut self, m: &GroupTagMap) {
+        self.need.tags.insert(m.tag_id.clone());
+        self.need_group(&m.group_id);
+        if let Some(id) = m.app_tag_map_id {
+            self.need.app_tag_maps.insert(id);
+        }
+    }
+
+    pub fn need_app_tag_map(&mut self, m: &AppTagMap) {
+        self.need.tags.insert(m.tag_id.clone());
+        self.need.apps.insert(m.app_id.clone());
+    }
+
+    /// Load everything registered and not yet known: at most one call per kind.
+    pub fn fetch(&mut self) -> ToolResult<()> {
+        let rm: BTreeSet<i64> = self
+            .need
+            .role_mappings
+            .iter()
+            .filter(|id| !self.role_mappings.contains_key(id))
+            .copied()
+            .collect();
+        if !rm.is_empty() {
+            for m in reads::role_mappings_by_id(&ids(&rm))? {
+                self.need_role_mapping(&m);
+                self.role_mappings.insert(m.id, m);
+            }
+        }
+        let atm: BTreeSet<i64> = self
+            .need
+            .app_tag_maps
+            .iter()
+            .filter(|id| !self.app_tag_maps.contains_key(id))
+            .copied()
+            .collect();
+        if !atm.is_empty() {
+            for m in reads::app_tag_maps_by_id(&ids(&atm))? {
+                self.need_app_tag_map(&m);
+                self.app_tag_maps.insert(m.id, m);
+            }
+        }
+        let need = std::mem::take(&mut self.need);
+        let groups: Vec<String> = need
+            .groups
+            .into_iter()
+            .filter(|id| !self.groups.contains_key(id))
+            .collect();
+        if !groups.is_empty() {
+            for g in reads::groups_by_id(&groups)? {
+                self.groups.insert(g.id.clone(), g);
+            }
+        }
+        let users: Vec<String> = need
+            .users
+            .into_iter()
+            .filter(|id| !self.users.contains_key(id))
+            .collect();
+        if !users.is_empty() {
+            for u in reads::users_by_id(&users)? {
+                self.users.insert(u.id.clone(), u);
+            }
+        }
+        let tags: Vec<String> = need
+            .tags
+            .into_iter()
+            .filter(|id| !self.tags.contains_key(id))
+            .collect();
+        if !tags.is_empty() {
+            for t in reads::tags_by_id(&tags)? {
+                self.tags.insert(t.id.clone(), t);
+            }
+        }
+        let apps: Vec<String> = need
+            .apps
+            .into_iter()
+            .filter(|id| !self.apps.contains_key(id))
+            .collect();
+        if !apps.is_empty() {
+            for a in reads::apps_by_id(&apps)? {
+                self.apps.insert(a.id.clone(), a);
+            }
+        }
+        Ok(())
+    }
+
+    // ---- lookups
+
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.groups.get(id)
+    }
+
+    pub fn live_group(&self, id: &str) -> Option<&Group> {
         self.groups.get(id).filter(|g| g.deleted_at.is_none())
+    }
+
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.get(id)
+    }
+
+    pub fn live_user(&self, id: &str) -> Option<&User> {
+        self.users.get(id).filter(|u| u.deleted_at.is_none())
     }
 
     fn live_tag(&self, id: &str) -> Option<&Tag> {
         self.tags.get(id).filter(|t| t.deleted_at.is_none())
     }
 
+    fn live_app(&self, id: &str) -> Option<&App> {
+        self.apps.get(id).filter(|a| a.deleted_at.is_none())
+    }
+
+    /// `UserSummary` of a user id, or null.
+    pub fn user_json(&self, id: Option<&str>) -> Value {
+        id.and_then(|id| self.user(id))
+            .map(user_summary)
+            .unwrap_or(Value::Null)
+    }
+
+    /// `UserSummary` of a non-deleted user id, or null.
+    pub fn live_user_json(&self, id: Option<&str>) -> Value {
+        id.and_then(|id| self.live_user(id))
+            .map(user_summary)
+            .unwrap_or(Value::Null)
+    }
+
+    // ---- shapes
+
     /// `AppTagMapDetail`.
     pub fn app_tag_map(&self, m: &AppTagMap) -> Value {
         json!({
             "created_at": rfc822(m.created_at), "ended_at": opt_rfc822(m.ended_at),
             "active_tag": self.live_tag(&m.tag_id).map(tag_summary),
-            "active_app": self.apps.get(&m.app_id).filter(|a| a.deleted_at.is_none()).map(app_summary),
+            "active_app": self.live_app(&m.app_id).map(app_summary),
         })
     }
 
-    /// `OktaGroupTagMapDetail`, as seen from the group.
+    /// `OktaGroupTagMapDetail`.
     pub fn group_tag_map(&self, m: &GroupTagMap) -> Value {
         json!({
             "created_at": rfc822(m.created_at), "ended_at": opt_rfc822(m.ended_at),
             "active_tag": self.live_tag(&m.tag_id).map(tag_summary),
+            "active_group": self.live_group(&m.group_id).map(group_ref),
             "active_app_tag_mapping": m.app_tag_map_id
                 .and_then(|id| self.app_tag_maps.get(&id))
+                .filter(|a| is_active(a.ended_at, self.now))
                 .map(|a| self.app_tag_map(a)),
         })
     }
 
+    /// The active tag attachments of one group, from a batch of attachments.
+    pub fn tags_of_group(&self, maps: &[GroupTagMap], group_id: &str) -> Value {
+        Value::Array(
+            maps.iter()
+                .filter(|m| m.group_id == group_id && is_active(m.ended_at, self.now))
+                .map(|m| self.group_tag_map(m))
+                .collect(),
+        )
+    }
+
     /// `RoleGroupMapDetail`.
     pub fn role_mapping(&self, m: &RoleMapping) -> Value {
-        let role = self.groups.get(&m.role_id);
-        let group = self.groups.get(&m.group_id);
         json!({
             "is_owner": m.is_owner, "created_at": rfc822(m.created_at), "ended_at": opt_rfc822(m.ended_at),
-            "role_group": role.map(role_ref),
+            "role_group": self.group(&m.role_id).map(role_ref),
             "active_role_group": self.live_group(&m.role_id).map(role_ref),
-            "group": group.map(group_ref),
+            "group": self.group(&m.group_id).map(group_ref),
             "active_group": self.live_group(&m.group_id).map(group_ref),
         })
+    }
+
+    /// `RoleGroupMappingForMembership`.
+    fn role_mapping_for_membership(&self, m: &RoleMapping) -> Value {
+        json!({
+            "created_at": rfc822(m.created_at), "ended_at": opt_rfc822(m.ended_at),
+            "active_role_group": self.live_group(&m.role_id).map(role_ref),
+            "role_group": self.group(&m.role_id).map(role_ref),
+        })
+    }
+
+    /// `OktaUserGroupMemberDetail`.
+    pub fn membership(&self, m: &Membership) -> Value {
+        let mapping = m
+            .role_group_map_id
+            .and_then(|id| self.role_mappings.get(&id));
+        json!({
+            "is_owner": m.is_owner, "created_at": rfc822(m.created_at),
+            "updated_at": rfc822(m.updated_at), "ended_at": opt_rfc822(m.ended_at),
+            "created_reason": m.created_reason, "should_expire": m.should_expire,
+            "user": self.user_json(Some(&m.user_id)),
+            "active_user": self.live_user_json(Some(&m.user_id)),
+            "group": self.group(&m.group_id).map(group_ref),
+            "active_group": self.live_group(&m.group_id).map(group_ref),
+            "role_group_mapping": mapping.map(|r| self.role_mapping_for_membership(r)),
+            "active_role_group_mapping": mapping
+                .filter(|r| is_active(r.ended_at, self.now))
+                .map(|r| self.role_mapping_for_membership(r)),
+        })
+    }
+
+    /// A page of membership rows as a [`Capped`] list.
+    pub fn memberships(&self, page: &reads::MembershipPage) -> Capped {
+        Capped {
+            items: page.items.iter().map(|m| self.membership(m)).collect(),
+            total: page.total,
+        }
+    }
+
+    /// A page of role mappings as a [`Capped`] list.
+    pub fn role_mappings_capped(&self, page: &reads::RoleMappingPage) -> Capped {
+        Capped {
+            items: page.items.iter().map(|m| self.role_mapping(m)).collect(),
+            total: page.total,
+        }
     }
 }

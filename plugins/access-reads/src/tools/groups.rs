@@ -1,17 +1,30 @@
-//! list_groups (and, with the plugins issue, the rest of the group tools).
-
-use std::collections::BTreeSet;
+//! list_groups, get_group, list_group_memberships, and the group detail shared
+//! with get_role.
 
 use serde_json::{Value, json};
 
-use super::{ToolSpec, q_param};
-use crate::access::directory::reads::{self, GroupFilter};
-use crate::access::directory::types::{Group, GroupType};
+use super::{
+    ToolSpec, active_rows, object_schema, q_param, required_str, t_bool, t_list, t_obj,
+    t_opt_bool, t_opt_obj, t_opt_str, t_str, t_str_list, t_total,
+};
+use crate::access::directory::reads::{self, GroupFilter, RoleMappingFilter};
+use crate::access::directory::types::{Group, GroupType, PageRequest};
 use crate::args::Args;
 use crate::envelope::{self, Paging};
-use crate::error::ToolResult;
-use crate::mcp::plugin::clock;
+use crate::error::{ToolError, ToolResult};
 use crate::wire::{self, Lookup};
+
+/// What the inline limit means, for the detail tools' descriptions.
+macro_rules! capped_lists_note {
+    () => {
+        " Large groups: each user and role-mapping list holds at most the server's inline limit of \
+rows (default 100), newest first; when a list was cut, a sibling field `<list>_total` (e.g. \
+`active_user_memberships_total`) gives the full count, and is absent otherwise. For the rest use \
+list_group_memberships (every member and owner id) or list_audit_entries with group_id (pages \
+through the rows)."
+    };
+}
+pub(crate) use capped_lists_note;
 
 pub const LIST_GROUPS: ToolSpec = ToolSpec {
     name: "list_groups",
@@ -21,7 +34,8 @@ ordered by name, with free-text search over name and description. Each result ca
 active_group_tags (tags whose constraints apply); role groups also list the groups they grant \
 (active_role_associated_group_member_mappings / _owner_mappings) and app groups their parent app. \
 `managed` filters on is_managed: omit it (null) for both, true for groups managed in Access, false \
-for ONLY the externally-managed groups (IdP built-in or rule-based), which Access cannot grant.",
+for ONLY the externally-managed groups (IdP built-in or rule-based), which Access cannot grant. \
+Use get_group for members and owners. Requires the read_all scope.",
     params: || {
         let mut p = vec![
             q_param("group name and description"),
@@ -56,61 +70,43 @@ fn list_groups(args: &Args) -> ToolResult<Value> {
 
 /// `GroupSummary` for each group: a fixed number of host calls for the whole page.
 pub fn summarize(groups: &[Group]) -> ToolResult<Vec<Value>> {
-    let now = clock::now();
     let ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
     let role_ids: Vec<String> = groups
         .iter()
         .filter(|g| g.group_type == GroupType::RoleGroup)
         .map(|g| g.id.clone())
         .collect();
-
     let tag_maps = if ids.is_empty() {
         Vec::new()
     } else {
         reads::group_tag_maps(Some(&ids), None)?
     };
-    let role_maps = reads::role_mappings_of_roles(&role_ids)?;
+    let role_maps = if role_ids.is_empty() {
+        Vec::new()
+    } else {
+        reads::role_mappings_of_roles(&role_ids)?
+    };
 
-    let mut lookup = Lookup::default();
+    let mut lookup = Lookup::new();
     for g in groups {
-        lookup.groups.insert(g.id.clone(), g.clone());
+        lookup.add_group(g);
     }
-    let targets: BTreeSet<String> = role_maps
-        .iter()
-        .map(|m| m.group_id.clone())
-        .filter(|id| !lookup.groups.contains_key(id))
-        .collect();
-    for g in reads::groups_by_id(&targets.into_iter().collect::<Vec<_>>())? {
-        lookup.groups.insert(g.id.clone(), g);
+    for m in &tag_maps {
+        lookup.need_group_tag_map(m);
     }
-    let tag_ids: BTreeSet<String> = tag_maps.iter().map(|m| m.tag_id.clone()).collect();
-    let app_tag_ids: Vec<i64> = tag_maps.iter().filter_map(|m| m.app_tag_map_id).collect();
-    let app_tag_maps = reads::app_tag_maps_by_id(&app_tag_ids)?;
-    let mut all_tags = tag_ids;
-    all_tags.extend(app_tag_maps.iter().map(|m| m.tag_id.clone()));
-    for t in reads::tags_by_id(&all_tags.into_iter().collect::<Vec<_>>())? {
-        lookup.tags.insert(t.id.clone(), t);
+    for m in &role_maps {
+        lookup.need_role_mapping(m);
     }
-    let app_ids: BTreeSet<String> = app_tag_maps.iter().map(|m| m.app_id.clone()).collect();
-    for a in reads::apps_by_id(&app_ids.into_iter().collect::<Vec<_>>())? {
-        lookup.apps.insert(a.id.clone(), a);
-    }
-    for m in app_tag_maps {
-        lookup.app_tag_maps.insert(m.id, m);
-    }
+    lookup.fetch()?;
 
     Ok(groups
         .iter()
         .map(|g| {
-            let tags: Vec<Value> = tag_maps
-                .iter()
-                .filter(|m| m.group_id == g.id && wire::is_active(m.ended_at, now))
-                .map(|m| lookup.group_tag_map(m))
-                .collect();
             let mut v = json!({
                 "id": g.id, "name": g.name, "description": g.description, "is_managed": g.is_managed,
                 "created_at": wire::rfc822(g.created_at), "updated_at": wire::rfc822(g.updated_at),
-                "active_group_tags": tags, "type": wire::group_type(g.group_type),
+                "active_group_tags": lookup.tags_of_group(&tag_maps, &g.id),
+                "type": wire::group_type(g.group_type),
             });
             match g.group_type {
                 GroupType::RoleGroup => {
@@ -132,4 +128,176 @@ pub fn summarize(groups: &[Group]) -> ToolResult<Vec<Value>> {
             v
         })
         .collect())
+}
+
+pub const GET_GROUP: ToolSpec = ToolSpec {
+    name: "get_group",
+    title: "Get group",
+    description: concat!(
+        "Full detail of one group of any type, by exact id or exact (case-sensitive) name. A deleted \
+group is still returned when nothing live matches, so check deleted_at. Fields starting with \
+`active_` are in force now (ended_at null = indefinite, or in the future). \
+active_user_memberships: users who are members; active_user_ownerships: users who own (manage) \
+the group and approve its requests. Each row has user, group, created_at, ended_at, \
+created_reason, should_expire and active_role_group_mapping: set (naming the role) when the grant \
+comes through a role, null for a direct grant. Plain and app groups: active_role_member_mappings \
+/ active_role_owner_mappings are the roles whose members get membership / ownership of THIS \
+group. Role groups instead carry active_role_associated_group_member_mappings / _owner_mappings: \
+the groups the role grants. active_group_tags: the tags attached to the group; only tags with \
+enabled=true enforce their constraints (time limits in seconds, required reasons, no self-add). \
+App groups also carry app_id, is_owner (true for the app's owners group), plugin_data and app. \
+is_managed=false means the group is managed outside Access (IdP rules) and cannot be requested.",
+        capped_lists_note!(),
+        " Requires the read_all scope."
+    ),
+    params: || {
+        vec![required_str(
+            "group_id_or_name",
+            "Group id, or its exact (case-sensitive) name.",
+        )]
+    },
+    required: &["group_id_or_name"],
+    output: group_detail_schema,
+    handler: get_group,
+};
+
+fn get_group(args: &Args) -> ToolResult<Value> {
+    let key = args.required_string("group_id_or_name")?;
+    let group = reads::find_group(&key, None, true)?.ok_or(ToolError::new("Group not found"))?;
+    group_detail(group)
+}
+
+/// Output schema of `GroupDetail` (all three variants).
+pub fn group_detail_schema() -> Value {
+    object_schema(vec![
+        ("id", t_str()),
+        ("name", t_str()),
+        ("description", t_str()),
+        ("is_managed", t_bool()),
+        ("externally_managed_data", t_obj()),
+        ("created_at", t_str()),
+        ("updated_at", t_str()),
+        ("deleted_at", t_opt_str()),
+        ("active_user_memberships", t_list()),
+        ("active_user_memberships_total", t_total()),
+        ("active_user_ownerships", t_list()),
+        ("active_user_ownerships_total", t_total()),
+        ("active_group_tags", t_list()),
+        (
+            "type",
+            json!({"type": "string", "enum": ["okta_group", "role_group", "app_group"]}),
+        ),
+        ("active_role_associated_group_member_mappings", t_list()),
+        (
+            "active_role_associated_group_member_mappings_total",
+            t_total(),
+        ),
+        ("active_role_associated_group_owner_mappings", t_list()),
+        ("active_role_associated_group_owner_mappings_total", t_total()),
+        ("app_id", t_opt_str()),
+        ("is_owner", t_opt_bool()),
+        ("plugin_data", t_obj()),
+        ("app", t_opt_obj()),
+        ("active_role_member_mappings", t_list()),
+        ("active_role_member_mappings_total", t_total()),
+        ("active_role_owner_mappings", t_list()),
+        ("active_role_owner_mappings_total", t_total()),
+    ])
+}
+
+/// `GroupDetail`, discriminated by type, with every inline list capped.
+pub fn group_detail(g: Group) -> ToolResult<Value> {
+    let limit = reads::inline_list_limit();
+    let members = active_rows(None, Some(&g.id), false, limit)?;
+    let owners = active_rows(None, Some(&g.id), true, limit)?;
+    let tag_maps = reads::group_tag_maps(Some(&[g.id.clone()]), None)?;
+    let is_role = g.group_type == GroupType::RoleGroup;
+    let mappings = |is_owner: bool| {
+        let filter = RoleMappingFilter {
+            role_id: is_role.then(|| g.id.clone()),
+            group_id: (!is_role).then(|| g.id.clone()),
+            is_owner: Some(is_owner),
+            active_only: true,
+        };
+        reads::list_role_mappings(&filter, PageRequest { offset: 0, limit })
+    };
+    let member_maps = mappings(false)?;
+    let owner_maps = mappings(true)?;
+
+    let mut lookup = Lookup::new();
+    lookup.add_group(&g);
+    for m in members.items.iter().chain(&owners.items) {
+        lookup.need_membership(m);
+    }
+    for m in member_maps.items.iter().chain(&owner_maps.items) {
+        lookup.need_role_mapping(m);
+    }
+    for m in &tag_maps {
+        lookup.need_group_tag_map(m);
+    }
+    lookup.fetch()?;
+
+    let mut v = json!({
+        "id": g.id, "name": g.name, "description": g.description, "is_managed": g.is_managed,
+        "externally_managed_data": wire::json_text(&g.externally_managed_data),
+        "created_at": wire::rfc822(g.created_at), "updated_at": wire::rfc822(g.updated_at),
+        "deleted_at": wire::opt_rfc822(g.deleted_at),
+    });
+    lookup
+        .memberships(&members)
+        .insert(&mut v, "active_user_memberships");
+    lookup
+        .memberships(&owners)
+        .insert(&mut v, "active_user_ownerships");
+    v["active_group_tags"] = lookup.tags_of_group(&tag_maps, &g.id);
+    v["type"] = json!(wire::group_type(g.group_type));
+    let (member_key, owner_key) = match g.group_type {
+        GroupType::RoleGroup => (
+            "active_role_associated_group_member_mappings",
+            "active_role_associated_group_owner_mappings",
+        ),
+        GroupType::AppGroup => {
+            v["app_id"] = json!(g.app_id);
+            v["is_owner"] = json!(g.is_owner);
+            v["plugin_data"] = wire::json_text(&g.plugin_data);
+            v["app"] = g.app.as_ref().map(wire::app_id_ref).unwrap_or(Value::Null);
+            ("active_role_member_mappings", "active_role_owner_mappings")
+        }
+        GroupType::OktaGroup => ("active_role_member_mappings", "active_role_owner_mappings"),
+    };
+    lookup
+        .role_mappings_capped(&member_maps)
+        .insert(&mut v, member_key);
+    lookup
+        .role_mappings_capped(&owner_maps)
+        .insert(&mut v, owner_key);
+    Ok(v)
+}
+
+pub const LIST_GROUP_MEMBERSHIPS: ToolSpec = ToolSpec {
+    name: "list_group_memberships",
+    title: "List group memberships",
+    description: "The ids of everyone who currently holds a group, as two lists: `members` (user ids \
+with membership) and `owners` (user ids with ownership). Counts direct and role-derived grants \
+alike; each user appears at most once per list, in no particular order. The group is looked up \
+by exact id or exact name among non-deleted groups only (a deleted group is \"Group not found\"). \
+Not paginated: it returns every id, so it is the complete list when get_group's inline lists \
+were cut. Use get_user for a person's detail, list_audit_entries for when and why each grant \
+was made. Requires the read_all scope.",
+    params: || {
+        vec![required_str(
+            "group_id_or_name",
+            "Group id, or its exact (case-sensitive) name.",
+        )]
+    },
+    required: &["group_id_or_name"],
+    output: || object_schema(vec![("members", t_str_list()), ("owners", t_str_list())]),
+    handler: list_group_memberships,
+};
+
+fn list_group_memberships(args: &Args) -> ToolResult<Value> {
+    let key = args.required_string("group_id_or_name")?;
+    let group = reads::find_group(&key, None, false)?.ok_or(ToolError::new("Group not found"))?;
+    let ids = reads::group_members(&group.id)?;
+    Ok(json!({"members": ids.members, "owners": ids.owners}))
 }

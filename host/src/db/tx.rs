@@ -1,0 +1,84 @@
+//! One write transaction on either engine, with the same query API as [`Db`].
+
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Postgres, Sqlite, Transaction};
+
+use super::query::{Arg, Query, bind_all, pg_ts, sqlite_ts_arg};
+use super::{Db, DbError, Pool};
+
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident, $ts:ident| $body:expr) => {
+        match $tx {
+            Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                let $ts = sqlite_ts_arg;
+                $body
+            }
+            Tx::Postgres(t) => {
+                let $c = &mut **t;
+                let $ts = pg_ts;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Begin a write transaction (`BEGIN IMMEDIATE` on SQLite, so concurrent
+    /// writers queue on the busy timeout instead of failing at upgrade).
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        self.count_query();
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+}
+
+impl Tx {
+    pub async fn fetch_all<R>(&mut self, q: &Query) -> Result<Vec<R>, DbError>
+    where
+        R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+        Ok(on_tx!(self, |c, ts| {
+            bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts).fetch_all(c).await?
+        }))
+    }
+
+    pub async fn fetch_optional<R>(&mut self, q: &Query) -> Result<Option<R>, DbError>
+    where
+        R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        Ok(self.fetch_all(q).await?.into_iter().next())
+    }
+
+    pub async fn fetch_count(&mut self, q: &Query) -> Result<i64, DbError> {
+        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+        Ok(on_tx!(self, |c, ts| {
+            bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts).fetch_one(c).await?
+        }))
+    }
+
+    pub async fn execute(&mut self, q: &Query) -> Result<u64, DbError> {
+        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+        Ok(on_tx!(self, |c, ts| {
+            bind_all!(sqlx::query(sql), &q.args, ts).execute(c).await?.rows_affected()
+        }))
+    }
+
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
