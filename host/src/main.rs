@@ -31,6 +31,17 @@ struct Cli {
 enum Command {
     /// Serve MCP over Streamable HTTP at /mcp.
     Serve(ServeConfig),
+    /// Create Access's schema and a demo organisation in a NEW database
+    /// (a new SQLite file or an empty PostgreSQL database).
+    Demo {
+        /// Access URL of the new database, e.g. `postgresql://postgres@127.0.0.1/access_demo`.
+        #[arg(long = "database-uri", env = "DATABASE_URI")]
+        database_uri: String,
+        /// The large synthetic organisation of the scale benchmark (10 000 users,
+        /// 5 000 groups, 200 000 memberships, 20 000 requests) instead of the demo.
+        #[arg(long)]
+        large: bool,
+    },
 }
 
 fn init_logging(format: &str) {
@@ -63,6 +74,13 @@ fn main() -> ExitCode {
     let result: anyhow::Result<()> = runtime.block_on(async {
         match cli.command {
             Command::Serve(cfg) => access_mcp::server::serve(cfg).await?,
+            Command::Demo { database_uri, large } => {
+                use access_mcp::db::demo::{Contents, create};
+                let contents = if large { Contents::Large } else { Contents::Demo };
+                let started = std::time::Instant::now();
+                create(&database_uri, contents, &access_mcp::config::DirectoryConfig::default()).await?;
+                eprintln!("created {contents:?} organisation in {:.1} s", started.elapsed().as_secs_f64());
+            }
         }
         Ok(())
     });

@@ -3,4 +3,5 @@
 
 mod clients;
 mod host;
+mod read_tools;
 mod sandbox;

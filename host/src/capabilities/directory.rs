@@ -168,6 +168,16 @@ impl Host for CallState {
         finish!(self, q::list_memberships(&db, &filter, page).await)
     }
 
+    async fn memberships_of_groups(
+        &mut self,
+        group_ids: Vec<String>,
+        is_owner: bool,
+        limit_per_group: u32,
+    ) -> HostResult<Vec<r::GroupMembershipSlice>> {
+        let db = read_db!(self);
+        finish!(self, q::memberships_of_groups(&db, &group_ids, is_owner, limit_per_group).await)
+    }
+
     async fn group_members(&mut self, group_id: String) -> HostResult<r::GroupMemberIds> {
         let db = read_db!(self);
         finish!(self, q::group_members(&db, &group_id).await)

@@ -37,6 +37,78 @@ const SEQUENCES: &[(&str, &str)] = &[
     ("role_group_map", "role_group_map_id_seq"),
 ];
 
+/// What to load into a new database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contents {
+    /// The demo organisation of the embedded default.
+    Demo,
+    /// The large synthetic organisation of the scale benchmark.
+    Large,
+}
+
+/// Create Access's schema and `contents` in an empty database named by an
+/// Access `DATABASE_URI` (a new SQLite file, or an empty PostgreSQL database).
+pub async fn create(
+    uri: &str,
+    contents: Contents,
+    settings: &crate::config::DirectoryConfig,
+) -> Result<(), DbError> {
+    match super::DatabaseUrl::parse(uri)? {
+        super::DatabaseUrl::Sqlite { path } => {
+            if path.exists() {
+                return Err(DbError::Schema(format!("{} already exists; give a new file", path.display())));
+            }
+            match contents {
+                Contents::Demo => {
+                    let scratch = crate::config::DatabaseConfig { database_uri: None, demo_db: path, max_connections: 4 };
+                    Db::connect(&scratch, settings).await?;
+                }
+                Contents::Large => {
+                    let db = Db::open_new_sqlite(&path).await?;
+                    super::schema::create_sqlite(&db, false).await?;
+                    super::synthetic::generate(&db, super::synthetic::Scale::LARGE).await?;
+                }
+            }
+        }
+        super::DatabaseUrl::Postgres { url } => {
+            create_postgres_schema(&url).await?;
+            let cfg = crate::config::DatabaseConfig {
+                database_uri: Some(uri.to_string()),
+                demo_db: "unused.db".into(),
+                max_connections: 4,
+            };
+            let db = Db::connect(&cfg, settings).await?;
+            match contents {
+                Contents::Demo => {
+                    let dir = tempfile_dir()?;
+                    let scratch = crate::config::DatabaseConfig {
+                        database_uri: None,
+                        demo_db: dir.join("demo.db"),
+                        max_connections: 2,
+                    };
+                    let source = Db::connect(&scratch, settings).await?;
+                    copy_sqlite_to_postgres(&source, &db).await?;
+                    let _ = std::fs::remove_dir_all(&dir);
+                }
+                Contents::Large => {
+                    super::synthetic::generate(&db, super::synthetic::Scale::LARGE).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf, DbError> {
+    let dir = std::env::temp_dir().join(format!(
+        "access-mcp-demo-{}-{}",
+        std::process::id(),
+        hex::encode(rand::random::<[u8; 4]>())
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| DbError::Connect(format!("{}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
 /// Create Access's schema in an empty PostgreSQL database (one dedicated
 /// connection: the dump clears `search_path` for the session that runs it).
 pub async fn create_postgres_schema(url: &str) -> Result<(), DbError> {

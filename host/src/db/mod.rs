@@ -9,6 +9,7 @@ mod query;
 pub mod demo;
 pub mod reads;
 pub mod rows;
+pub mod synthetic;
 mod schema;
 mod tx;
 pub mod writes;
@@ -139,6 +140,13 @@ impl Db {
         };
         schema::check(&db).await?;
         Ok(db)
+    }
+
+    /// Open (creating) a SQLite file without touching its schema.
+    pub async fn open_new_sqlite(path: &Path) -> Result<Db, DbError> {
+        let pool = open_sqlite(path, 4).await?;
+        let settings = DirectorySettings::from(&DirectoryConfig::default());
+        Ok(Db::from_pool(Pool::Sqlite(pool), Arc::new(settings)))
     }
 
     pub fn from_pool(pool: Pool, settings: Arc<DirectorySettings>) -> Db {

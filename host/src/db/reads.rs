@@ -546,27 +546,77 @@ pub async fn list_memberships(
         page,
     )
     .await?;
-    // The approving access request of each row on the page: one more query.
-    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-    if !ids.is_empty() {
-        let mut aq = Query::new(
-            "SELECT CAST(approved_membership_id AS BIGINT) AS membership_id, MIN(id) AS request_id \
-             FROM access_request WHERE approved_membership_id IN ",
-        );
-        let list = aq.int_list(&ids);
-        aq.push(&format!("{list} GROUP BY approved_membership_id"));
-        let links = db.fetch_all::<ApprovalLink>(&aq).await?;
-        for row in &mut rows {
-            row.access_request_id = links
-                .iter()
-                .find(|l| l.membership_id == row.id)
-                .map(|l| l.request_id.clone());
-        }
-    }
+    fill_access_request_ids(db, &mut rows).await?;
     Ok(r::MembershipPage {
         total,
         items: rows.into_iter().map(Into::into).collect(),
     })
+}
+
+/// Fill `access_request_id` from the approving request of each row: one query.
+async fn fill_access_request_ids(db: &Db, rows: &mut [MembershipRow]) -> Result<(), DbError> {
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut aq = Query::new(
+        "SELECT CAST(approved_membership_id AS BIGINT) AS membership_id, MIN(id) AS request_id \
+         FROM access_request WHERE approved_membership_id IN ",
+    );
+    let list = aq.int_list(&ids);
+    aq.push(&format!("{list} GROUP BY approved_membership_id"));
+    let links = db.fetch_all::<ApprovalLink>(&aq).await?;
+    for row in rows.iter_mut() {
+        row.access_request_id = links
+            .iter()
+            .find(|l| l.membership_id == row.id)
+            .map(|l| l.request_id.clone());
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct RankedMembership {
+    #[sqlx(flatten)]
+    row: MembershipRow,
+    group_total: i64,
+}
+
+pub async fn memberships_of_groups(
+    db: &Db,
+    group_ids: &[String],
+    is_owner: bool,
+    limit_per_group: u32,
+) -> Result<Vec<r::GroupMembershipSlice>, DbError> {
+    if group_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Query::new(format!(
+        "SELECT * FROM (SELECT {MEMBERSHIP_COLUMNS}, CAST(NULL AS TEXT) AS access_request_id, \
+         ROW_NUMBER() OVER (PARTITION BY m.group_id ORDER BY m.created_at DESC, m.id DESC) AS rn, \
+         CAST(COUNT(*) OVER (PARTITION BY m.group_id) AS BIGINT) AS group_total \
+         FROM okta_user_group_member m WHERE m.group_id IN "
+    ));
+    let list = q.text_list(group_ids);
+    let owner = q.boolean(is_owner);
+    let limit = q.int(i64::from(limit_per_group.min(MAX_PAGE)));
+    q.push(&format!(
+        "{list} AND m.is_owner = {owner} AND {}) ranked WHERE rn <= {limit} ORDER BY group_id, rn",
+        active(db, "m")
+    ));
+    let ranked: Vec<RankedMembership> = db.fetch_all(&q).await?;
+    let totals: std::collections::HashMap<String, i64> =
+        ranked.iter().map(|r| (r.row.group_id.clone(), r.group_total)).collect();
+    let mut rows: Vec<MembershipRow> = ranked.into_iter().map(|r| r.row).collect();
+    fill_access_request_ids(db, &mut rows).await?;
+    Ok(group_ids
+        .iter()
+        .map(|g| r::GroupMembershipSlice {
+            group_id: g.clone(),
+            total: totals.get(g).copied().unwrap_or(0).max(0) as u64,
+            items: rows.iter().filter(|m| &m.group_id == g).map(|m| t::Membership::from(m.clone())).collect(),
+        })
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]

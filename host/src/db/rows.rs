@@ -207,7 +207,7 @@ impl From<TagRow> for t::Tag {
     }
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub struct MembershipRow {
     pub id: i64,
     pub user_id: String,

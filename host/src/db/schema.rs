@@ -195,14 +195,19 @@ const REQUIRED: &[(&str, &[&str])] = &[
 
 /// Create Access's schema and the demo organisation in a new SQLite file.
 pub(super) async fn create_embedded(db: &Db) -> Result<(), DbError> {
+    create_sqlite(db, true).await
+}
+
+/// Create Access's schema (and, with `demo`, the demo organisation) in SQLite.
+pub(super) async fn create_sqlite(db: &Db, demo: bool) -> Result<(), DbError> {
     let Pool::Sqlite(pool) = &db.pool else {
-        return Err(DbError::Schema(
-            "the embedded database must be SQLite".into(),
-        ));
+        return Err(DbError::Schema("the embedded database must be SQLite".into()));
     };
     let mut tx = pool.begin().await?;
     sqlx::raw_sql(SQLITE_SCHEMA).execute(&mut *tx).await?;
-    sqlx::raw_sql(DEMO_SEED).execute(&mut *tx).await?;
+    if demo {
+        sqlx::raw_sql(DEMO_SEED).execute(&mut *tx).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

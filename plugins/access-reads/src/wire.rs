@@ -10,8 +10,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::DateTime;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::access::directory::reads;
 use crate::access::directory::types::{
@@ -21,15 +20,107 @@ use crate::access::directory::types::{
 use crate::error::ToolResult;
 use crate::mcp::plugin::clock::{self, Timestamp};
 
+const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Year, month (1-12) and day of a day count since 1970-01-01 (proleptic
+/// Gregorian; H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, usize, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month as usize, day)
+}
+
+/// RFC 822 as Access writes it: `Wed, 03 Jun 2026 15:46:31 +0000` (UTC; sub-seconds dropped).
 pub fn rfc822(t: Timestamp) -> Value {
-    match DateTime::from_timestamp(t.seconds, t.nanoseconds) {
-        Some(d) => Value::String(d.format("%a, %d %b %Y %H:%M:%S +0000").to_string()),
-        None => Value::Null,
-    }
+    let days = t.seconds.div_euclid(86_400);
+    let secs = t.seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    let weekday = WEEKDAYS[(days + 4).rem_euclid(7) as usize];
+    Value::String(format!(
+        "{weekday}, {day:02} {} {year:04} {:02}:{:02}:{:02} +0000",
+        MONTHS[month - 1],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    ))
 }
 
 pub fn opt_rfc822(t: Option<Timestamp>) -> Value {
     t.map(rfc822).unwrap_or(Value::Null)
+}
+
+/// A JSON object built key by key, in order. One out-of-line call per key:
+/// much smaller code than `json!` across the many wire shapes.
+pub struct Obj(Map<String, Value>);
+
+impl Obj {
+    pub fn new() -> Obj {
+        Obj(Map::new())
+    }
+
+    #[inline(never)]
+    pub fn v(mut self, key: &str, value: Value) -> Obj {
+        self.0.insert(key.to_string(), value);
+        self
+    }
+
+    #[inline(never)]
+    pub fn s(self, key: &str, value: &str) -> Obj {
+        self.v(key, Value::String(value.to_string()))
+    }
+
+    #[inline(never)]
+    pub fn os(self, key: &str, value: Option<&str>) -> Obj {
+        self.v(
+            key,
+            value.map_or(Value::Null, |s| Value::String(s.to_string())),
+        )
+    }
+
+    #[inline(never)]
+    pub fn b(self, key: &str, value: bool) -> Obj {
+        self.v(key, Value::Bool(value))
+    }
+
+    #[inline(never)]
+    pub fn i(self, key: &str, value: i64) -> Obj {
+        self.v(key, Value::from(value))
+    }
+
+    #[inline(never)]
+    pub fn oi(self, key: &str, value: Option<i64>) -> Obj {
+        self.v(key, value.map_or(Value::Null, Value::from))
+    }
+
+    #[inline(never)]
+    pub fn t(self, key: &str, value: Timestamp) -> Obj {
+        self.v(key, rfc822(value))
+    }
+
+    #[inline(never)]
+    pub fn ot(self, key: &str, value: Option<Timestamp>) -> Obj {
+        self.v(key, opt_rfc822(value))
+    }
+
+    /// An optional nested object: null when absent.
+    #[inline(never)]
+    pub fn ov(self, key: &str, value: Option<Value>) -> Obj {
+        self.v(key, value.unwrap_or(Value::Null))
+    }
+
+    pub fn done(self) -> Value {
+        Value::Object(self.0)
+    }
 }
 
 /// Whether a row with this `ended_at` is in force at `now`.
@@ -58,61 +149,80 @@ pub fn status(s: RequestStatus) -> &'static str {
 
 /// Opaque JSON kept by Access, as a JSON value (`{}` when unparseable).
 pub fn json_text(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|_| json!({}))
+    serde_json::from_str(s).unwrap_or_else(|_| Value::Object(Map::new()))
 }
 
 pub fn constraints(c: &TagConstraints) -> Value {
-    let mut m = Map::new();
+    let mut o = Obj::new();
     if let Some(v) = c.member_time_limit {
-        m.insert("member_time_limit".into(), json!(v));
+        o = o.i("member_time_limit", v);
     }
     if let Some(v) = c.owner_time_limit {
-        m.insert("owner_time_limit".into(), json!(v));
+        o = o.i("owner_time_limit", v);
     }
-    if let Some(v) = c.require_member_reason {
-        m.insert("require_member_reason".into(), json!(v));
+    let flags = [
+        ("require_member_reason", c.require_member_reason),
+        ("require_owner_reason", c.require_owner_reason),
+        (
+            "disallow_self_add_membership",
+            c.disallow_self_add_membership,
+        ),
+        ("disallow_self_add_ownership", c.disallow_self_add_ownership),
+    ];
+    for (key, value) in flags {
+        if let Some(v) = value {
+            o = o.b(key, v);
+        }
     }
-    if let Some(v) = c.require_owner_reason {
-        m.insert("require_owner_reason".into(), json!(v));
-    }
-    if let Some(v) = c.disallow_self_add_membership {
-        m.insert("disallow_self_add_membership".into(), json!(v));
-    }
-    if let Some(v) = c.disallow_self_add_ownership {
-        m.insert("disallow_self_add_ownership".into(), json!(v));
-    }
-    Value::Object(m)
+    o.done()
 }
 
 /// `TagSummary`.
 pub fn tag_summary(t: &Tag) -> Value {
-    json!({"id": t.id, "name": t.name, "constraints": constraints(&t.constraints), "enabled": t.enabled})
+    Obj::new()
+        .s("id", &t.id)
+        .s("name", &t.name)
+        .v("constraints", constraints(&t.constraints))
+        .b("enabled", t.enabled)
+        .done()
 }
 
 /// `TagListItem`.
 pub fn tag_list_item(t: &Tag) -> Value {
-    json!({
-        "id": t.id, "name": t.name, "description": t.description,
-        "constraints": constraints(&t.constraints), "enabled": t.enabled,
-        "created_at": rfc822(t.created_at), "updated_at": rfc822(t.updated_at),
-    })
+    Obj::new()
+        .s("id", &t.id)
+        .s("name", &t.name)
+        .s("description", &t.description)
+        .v("constraints", constraints(&t.constraints))
+        .b("enabled", t.enabled)
+        .t("created_at", t.created_at)
+        .t("updated_at", t.updated_at)
+        .done()
 }
 
 /// `AppSummary`.
 pub fn app_summary(a: &App) -> Value {
-    json!({
-        "id": a.id, "name": a.name, "description": a.description,
-        "created_at": rfc822(a.created_at), "updated_at": rfc822(a.updated_at),
-        "deleted_at": opt_rfc822(a.deleted_at),
-    })
+    Obj::new()
+        .s("id", &a.id)
+        .s("name", &a.name)
+        .s("description", &a.description)
+        .t("created_at", a.created_at)
+        .t("updated_at", a.updated_at)
+        .ot("deleted_at", a.deleted_at)
+        .done()
 }
 
 /// `AppIdRef`.
 pub fn app_id_ref(a: &AppRef) -> Value {
-    json!({
-        "id": a.id, "name": a.name, "deleted_at": opt_rfc822(a.deleted_at),
-        "app_group_lifecycle_plugin": a.app_group_lifecycle_plugin,
-    })
+    Obj::new()
+        .s("id", &a.id)
+        .s("name", &a.name)
+        .ot("deleted_at", a.deleted_at)
+        .os(
+            "app_group_lifecycle_plugin",
+            a.app_group_lifecycle_plugin.as_deref(),
+        )
+        .done()
 }
 
 fn app_of(g: &Group) -> Value {
@@ -129,50 +239,72 @@ fn app_is_owner(g: &Group) -> Value {
 
 /// `GroupRefForMembership`.
 pub fn group_ref(g: &Group) -> Value {
-    json!({
-        "id": g.id, "type": group_type(g.group_type), "name": g.name, "description": g.description,
-        "is_owner": app_is_owner(g), "is_managed": g.is_managed, "deleted_at": opt_rfc822(g.deleted_at),
-        "app": app_of(g),
-    })
+    Obj::new()
+        .s("id", &g.id)
+        .s("type", group_type(g.group_type))
+        .s("name", &g.name)
+        .s("description", &g.description)
+        .v("is_owner", app_is_owner(g))
+        .b("is_managed", g.is_managed)
+        .ot("deleted_at", g.deleted_at)
+        .v("app", app_of(g))
+        .done()
 }
 
 /// The role reference inside role mappings: `{id, type, name, is_managed, deleted_at}`.
 pub fn role_ref(g: &Group) -> Value {
-    json!({
-        "id": g.id, "type": group_type(g.group_type), "name": g.name,
-        "is_managed": g.is_managed, "deleted_at": opt_rfc822(g.deleted_at),
-    })
+    Obj::new()
+        .s("id", &g.id)
+        .s("type", group_type(g.group_type))
+        .s("name", &g.name)
+        .b("is_managed", g.is_managed)
+        .ot("deleted_at", g.deleted_at)
+        .done()
 }
 
 /// `GroupRef` (embedded in requests): the app variant adds `app_id`, `is_owner`, `app`.
 pub fn request_group_ref(g: &Group) -> Value {
-    let mut v = json!({
-        "id": g.id, "name": g.name, "description": g.description, "is_managed": g.is_managed,
-        "deleted_at": opt_rfc822(g.deleted_at), "type": group_type(g.group_type),
-    });
-    if g.group_type == GroupType::AppGroup {
-        v["app_id"] = json!(g.app_id);
-        v["is_owner"] = json!(g.is_owner);
-        v["app"] = app_of(g);
+    let o = Obj::new()
+        .s("id", &g.id)
+        .s("name", &g.name)
+        .s("description", &g.description)
+        .b("is_managed", g.is_managed)
+        .ot("deleted_at", g.deleted_at)
+        .s("type", group_type(g.group_type));
+    match g.group_type {
+        GroupType::AppGroup => o
+            .os("app_id", g.app_id.as_deref())
+            .b("is_owner", g.is_owner)
+            .v("app", app_of(g))
+            .done(),
+        _ => o.done(),
     }
-    v
 }
 
 /// `RoleGroupListItem`.
 pub fn role_list_item(g: &Group) -> Value {
-    json!({
-        "id": g.id, "type": group_type(g.group_type), "name": g.name, "description": g.description,
-        "created_at": rfc822(g.created_at), "updated_at": rfc822(g.updated_at),
-    })
+    Obj::new()
+        .s("id", &g.id)
+        .s("type", group_type(g.group_type))
+        .s("name", &g.name)
+        .s("description", &g.description)
+        .t("created_at", g.created_at)
+        .t("updated_at", g.updated_at)
+        .done()
 }
 
 /// `OktaUserSummary`.
 pub fn user_summary(u: &User) -> Value {
-    json!({
-        "id": u.id, "email": u.email, "first_name": u.first_name, "last_name": u.last_name,
-        "display_name": u.display_name, "created_at": rfc822(u.created_at),
-        "updated_at": rfc822(u.updated_at), "deleted_at": opt_rfc822(u.deleted_at),
-    })
+    Obj::new()
+        .s("id", &u.id)
+        .s("email", &u.email)
+        .s("first_name", &u.first_name)
+        .s("last_name", &u.last_name)
+        .os("display_name", u.display_name.as_deref())
+        .t("created_at", u.created_at)
+        .t("updated_at", u.updated_at)
+        .ot("deleted_at", u.deleted_at)
+        .done()
 }
 
 /// The displayed profile attributes, in the operator's order; a missing key is null.
@@ -201,7 +333,7 @@ impl Capped {
         let capped = self.total > self.items.len() as u64;
         obj[key] = Value::Array(self.items);
         if capped {
-            obj[format!("{key}_total")] = json!(self.total);
+            obj[format!("{key}_total")] = Value::from(self.total);
         }
     }
 }
@@ -414,24 +546,28 @@ impl Lookup {
 
     /// `AppTagMapDetail`.
     pub fn app_tag_map(&self, m: &AppTagMap) -> Value {
-        json!({
-            "created_at": rfc822(m.created_at), "ended_at": opt_rfc822(m.ended_at),
-            "active_tag": self.live_tag(&m.tag_id).map(tag_summary),
-            "active_app": self.live_app(&m.app_id).map(app_summary),
-        })
+        Obj::new()
+            .t("created_at", m.created_at)
+            .ot("ended_at", m.ended_at)
+            .ov("active_tag", self.live_tag(&m.tag_id).map(tag_summary))
+            .ov("active_app", self.live_app(&m.app_id).map(app_summary))
+            .done()
     }
 
     /// `OktaGroupTagMapDetail`.
     pub fn group_tag_map(&self, m: &GroupTagMap) -> Value {
-        json!({
-            "created_at": rfc822(m.created_at), "ended_at": opt_rfc822(m.ended_at),
-            "active_tag": self.live_tag(&m.tag_id).map(tag_summary),
-            "active_group": self.live_group(&m.group_id).map(group_ref),
-            "active_app_tag_mapping": m.app_tag_map_id
-                .and_then(|id| self.app_tag_maps.get(&id))
-                .filter(|a| is_active(a.ended_at, self.now))
-                .map(|a| self.app_tag_map(a)),
-        })
+        let app_mapping = m
+            .app_tag_map_id
+            .and_then(|id| self.app_tag_maps.get(&id))
+            .filter(|a| is_active(a.ended_at, self.now))
+            .map(|a| self.app_tag_map(a));
+        Obj::new()
+            .t("created_at", m.created_at)
+            .ot("ended_at", m.ended_at)
+            .ov("active_tag", self.live_tag(&m.tag_id).map(tag_summary))
+            .ov("active_group", self.live_group(&m.group_id).map(group_ref))
+            .ov("active_app_tag_mapping", app_mapping)
+            .done()
     }
 
     /// The active tag attachments of one group, from a batch of attachments.
@@ -446,22 +582,31 @@ impl Lookup {
 
     /// `RoleGroupMapDetail`.
     pub fn role_mapping(&self, m: &RoleMapping) -> Value {
-        json!({
-            "is_owner": m.is_owner, "created_at": rfc822(m.created_at), "ended_at": opt_rfc822(m.ended_at),
-            "role_group": self.group(&m.role_id).map(role_ref),
-            "active_role_group": self.live_group(&m.role_id).map(role_ref),
-            "group": self.group(&m.group_id).map(group_ref),
-            "active_group": self.live_group(&m.group_id).map(group_ref),
-        })
+        Obj::new()
+            .b("is_owner", m.is_owner)
+            .t("created_at", m.created_at)
+            .ot("ended_at", m.ended_at)
+            .ov("role_group", self.group(&m.role_id).map(role_ref))
+            .ov(
+                "active_role_group",
+                self.live_group(&m.role_id).map(role_ref),
+            )
+            .ov("group", self.group(&m.group_id).map(group_ref))
+            .ov("active_group", self.live_group(&m.group_id).map(group_ref))
+            .done()
     }
 
     /// `RoleGroupMappingForMembership`.
     fn role_mapping_for_membership(&self, m: &RoleMapping) -> Value {
-        json!({
-            "created_at": rfc822(m.created_at), "ended_at": opt_rfc822(m.ended_at),
-            "active_role_group": self.live_group(&m.role_id).map(role_ref),
-            "role_group": self.group(&m.role_id).map(role_ref),
-        })
+        Obj::new()
+            .t("created_at", m.created_at)
+            .ot("ended_at", m.ended_at)
+            .ov(
+                "active_role_group",
+                self.live_group(&m.role_id).map(role_ref),
+            )
+            .ov("role_group", self.group(&m.role_id).map(role_ref))
+            .done()
     }
 
     /// `OktaUserGroupMemberDetail`.
@@ -469,19 +614,27 @@ impl Lookup {
         let mapping = m
             .role_group_map_id
             .and_then(|id| self.role_mappings.get(&id));
-        json!({
-            "is_owner": m.is_owner, "created_at": rfc822(m.created_at),
-            "updated_at": rfc822(m.updated_at), "ended_at": opt_rfc822(m.ended_at),
-            "created_reason": m.created_reason, "should_expire": m.should_expire,
-            "user": self.user_json(Some(&m.user_id)),
-            "active_user": self.live_user_json(Some(&m.user_id)),
-            "group": self.group(&m.group_id).map(group_ref),
-            "active_group": self.live_group(&m.group_id).map(group_ref),
-            "role_group_mapping": mapping.map(|r| self.role_mapping_for_membership(r)),
-            "active_role_group_mapping": mapping
-                .filter(|r| is_active(r.ended_at, self.now))
-                .map(|r| self.role_mapping_for_membership(r)),
-        })
+        let active_mapping = mapping.filter(|r| is_active(r.ended_at, self.now));
+        Obj::new()
+            .b("is_owner", m.is_owner)
+            .t("created_at", m.created_at)
+            .t("updated_at", m.updated_at)
+            .ot("ended_at", m.ended_at)
+            .s("created_reason", &m.created_reason)
+            .b("should_expire", m.should_expire)
+            .v("user", self.user_json(Some(&m.user_id)))
+            .v("active_user", self.live_user_json(Some(&m.user_id)))
+            .ov("group", self.group(&m.group_id).map(group_ref))
+            .ov("active_group", self.live_group(&m.group_id).map(group_ref))
+            .ov(
+                "role_group_mapping",
+                mapping.map(|r| self.role_mapping_for_membership(r)),
+            )
+            .ov(
+                "active_role_group_mapping",
+                active_mapping.map(|r| self.role_mapping_for_membership(r)),
+            )
+            .done()
     }
 
     /// A page of membership rows as a [`Capped`] list.

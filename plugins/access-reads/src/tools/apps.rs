@@ -12,7 +12,7 @@ use crate::access::directory::types::Group;
 use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Lookup};
+use crate::wire::{self, Lookup, Obj};
 
 pub const LIST_APPS: ToolSpec = ToolSpec {
     name: "list_apps",
@@ -29,7 +29,9 @@ read_all scope.",
     },
     required: &[],
     output: || {
-        envelope::schema(json!({"type": "object", "description": "AppSummary: id, name, description, created_at, updated_at, deleted_at"}))
+        envelope::schema(
+            json!({"type": "object", "description": "AppSummary: id, name, description, created_at, updated_at, deleted_at"}),
+        )
     },
     handler: list_apps,
 };
@@ -129,15 +131,24 @@ fn get_app(args: &Args) -> ToolResult<Value> {
     lookup.fetch()?;
 
     let app_group = |g: &Group| -> Value {
-        let mut v = json!({
-            "id": g.id, "type": wire::group_type(g.group_type), "name": g.name,
-            "description": g.description, "is_managed": g.is_managed,
-            "externally_managed_data": wire::json_text(&g.externally_managed_data),
-            "created_at": wire::rfc822(g.created_at), "updated_at": wire::rfc822(g.updated_at),
-            "deleted_at": wire::opt_rfc822(g.deleted_at), "app_id": g.app_id, "is_owner": g.is_owner,
-            "plugin_data": wire::json_text(&g.plugin_data),
-            "app": g.app.as_ref().map(wire::app_id_ref),
-        });
+        let mut v = Obj::new()
+            .s("id", &g.id)
+            .s("type", wire::group_type(g.group_type))
+            .s("name", &g.name)
+            .s("description", &g.description)
+            .b("is_managed", g.is_managed)
+            .v(
+                "externally_managed_data",
+                wire::json_text(&g.externally_managed_data),
+            )
+            .t("created_at", g.created_at)
+            .t("updated_at", g.updated_at)
+            .ot("deleted_at", g.deleted_at)
+            .os("app_id", g.app_id.as_deref())
+            .b("is_owner", g.is_owner)
+            .v("plugin_data", wire::json_text(&g.plugin_data))
+            .ov("app", g.app.as_ref().map(wire::app_id_ref))
+            .done();
         if let Some(r) = rows.get(&g.id) {
             lookup
                 .memberships(&r.members)
@@ -157,7 +168,7 @@ fn get_app(args: &Args) -> ToolResult<Value> {
     };
 
     let mut v = wire::app_summary(&app);
-    v["app_group_lifecycle_plugin"] = json!(app.app_group_lifecycle_plugin);
+    v["app_group_lifecycle_plugin"] = Value::from(app.app_group_lifecycle_plugin.clone());
     v["plugin_data"] = wire::json_text(&app.plugin_data);
     v["active_app_tags"] = Value::Array(app_tags.iter().map(|m| lookup.app_tag_map(m)).collect());
     v["active_owner_app_groups"] = Value::Array(of_kind(true));

@@ -8,7 +8,7 @@ use crate::access::directory::types::Membership;
 use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
-use crate::wire;
+use crate::wire::Obj;
 
 pub const LIST_AUDIT_ENTRIES: ToolSpec = ToolSpec {
     name: "list_audit_entries",
@@ -50,20 +50,28 @@ or get_group for names. Requires the read_all scope.",
     },
     required: &[],
     output: || {
-        envelope::schema(json!({"type": "object", "description": "id, user_id, group_id, role_group_map_id, is_owner, should_expire, created_at, ended_at, created_actor_id, ended_actor_id, created_reason, access_request_id"}))
+        envelope::schema(
+            json!({"type": "object", "description": "id, user_id, group_id, role_group_map_id, is_owner, should_expire, created_at, ended_at, created_actor_id, ended_actor_id, created_reason, access_request_id"}),
+        )
     },
     handler: list_audit_entries,
 };
 
 fn entry(m: &Membership) -> Value {
-    json!({
-        "id": m.id, "user_id": m.user_id, "group_id": m.group_id,
-        "role_group_map_id": m.role_group_map_id, "is_owner": m.is_owner,
-        "should_expire": m.should_expire, "created_at": wire::rfc822(m.created_at),
-        "ended_at": wire::opt_rfc822(m.ended_at), "created_actor_id": m.created_actor_id,
-        "ended_actor_id": m.ended_actor_id, "created_reason": m.created_reason,
-        "access_request_id": m.access_request_id,
-    })
+    Obj::new()
+        .i("id", m.id)
+        .s("user_id", &m.user_id)
+        .s("group_id", &m.group_id)
+        .oi("role_group_map_id", m.role_group_map_id)
+        .b("is_owner", m.is_owner)
+        .b("should_expire", m.should_expire)
+        .t("created_at", m.created_at)
+        .ot("ended_at", m.ended_at)
+        .os("created_actor_id", m.created_actor_id.as_deref())
+        .os("ended_actor_id", m.ended_actor_id.as_deref())
+        .s("created_reason", &m.created_reason)
+        .os("access_request_id", m.access_request_id.as_deref())
+        .done()
 }
 
 fn list_audit_entries(args: &Args) -> ToolResult<Value> {

@@ -4,15 +4,15 @@
 use serde_json::{Value, json};
 
 use super::{
-    ToolSpec, active_rows, object_schema, q_param, required_str, t_bool, t_list, t_obj,
-    t_opt_bool, t_opt_obj, t_opt_str, t_str, t_str_list, t_total,
+    ToolSpec, active_rows, object_schema, q_param, required_str, t_bool, t_list, t_obj, t_opt_bool,
+    t_opt_obj, t_opt_str, t_str, t_str_list, t_total,
 };
 use crate::access::directory::reads::{self, GroupFilter, RoleMappingFilter};
 use crate::access::directory::types::{Group, GroupType, PageRequest};
 use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Lookup};
+use crate::wire::{self, Lookup, Obj};
 
 /// What the inline limit means, for the detail tools' descriptions.
 macro_rules! capped_lists_note {
@@ -31,7 +31,7 @@ pub const LIST_GROUPS: ToolSpec = ToolSpec {
     title: "List groups",
     description: "List Access groups of every type (plain okta_group, app_group and role_group), \
 ordered by name, with free-text search over name and description. Each result carries its \
-active_group_tags (tags whose constraints apply); role groups also list the groups they grant \
+active_group_tags (attached tags; only those with enabled=true enforce their constraints); role groups also list the groups they grant \
 (active_role_associated_group_member_mappings / _owner_mappings) and app groups their parent app. \
 `managed` filters on is_managed: omit it (null) for both, true for groups managed in Access, false \
 for ONLY the externally-managed groups (IdP built-in or rule-based), which Access cannot grant. \
@@ -102,30 +102,34 @@ pub fn summarize(groups: &[Group]) -> ToolResult<Vec<Value>> {
     Ok(groups
         .iter()
         .map(|g| {
-            let mut v = json!({
-                "id": g.id, "name": g.name, "description": g.description, "is_managed": g.is_managed,
-                "created_at": wire::rfc822(g.created_at), "updated_at": wire::rfc822(g.updated_at),
-                "active_group_tags": lookup.tags_of_group(&tag_maps, &g.id),
-                "type": wire::group_type(g.group_type),
-            });
+            let o = Obj::new()
+                .s("id", &g.id)
+                .s("name", &g.name)
+                .s("description", &g.description)
+                .b("is_managed", g.is_managed)
+                .t("created_at", g.created_at)
+                .t("updated_at", g.updated_at)
+                .v("active_group_tags", lookup.tags_of_group(&tag_maps, &g.id))
+                .s("type", wire::group_type(g.group_type));
             match g.group_type {
                 GroupType::RoleGroup => {
-                    let of_role = |owner: bool| -> Vec<Value> {
+                    let of_role = |owner: bool| -> Value {
                         role_maps
                             .iter()
                             .filter(|m| m.role_id == g.id && m.is_owner == owner)
                             .map(|m| lookup.role_mapping(m))
                             .collect()
                     };
-                    v["active_role_associated_group_member_mappings"] = Value::Array(of_role(false));
-                    v["active_role_associated_group_owner_mappings"] = Value::Array(of_role(true));
+                    o.v(
+                        "active_role_associated_group_member_mappings",
+                        of_role(false),
+                    )
+                    .v("active_role_associated_group_owner_mappings", of_role(true))
+                    .done()
                 }
-                GroupType::AppGroup => {
-                    v["app"] = g.app.as_ref().map(wire::app_id_ref).unwrap_or(Value::Null);
-                }
-                GroupType::OktaGroup => {}
+                GroupType::AppGroup => o.ov("app", g.app.as_ref().map(wire::app_id_ref)).done(),
+                GroupType::OktaGroup => o.done(),
             }
-            v
         })
         .collect())
 }
@@ -193,7 +197,10 @@ pub fn group_detail_schema() -> Value {
             t_total(),
         ),
         ("active_role_associated_group_owner_mappings", t_list()),
-        ("active_role_associated_group_owner_mappings_total", t_total()),
+        (
+            "active_role_associated_group_owner_mappings_total",
+            t_total(),
+        ),
         ("app_id", t_opt_str()),
         ("is_owner", t_opt_bool()),
         ("plugin_data", t_obj()),
@@ -210,7 +217,7 @@ pub fn group_detail(g: Group) -> ToolResult<Value> {
     let limit = reads::inline_list_limit();
     let members = active_rows(None, Some(&g.id), false, limit)?;
     let owners = active_rows(None, Some(&g.id), true, limit)?;
-    let tag_maps = reads::group_tag_maps(Some(&[g.id.clone()]), None)?;
+    let tag_maps = reads::group_tag_maps(Some(std::slice::from_ref(&g.id)), None)?;
     let is_role = g.group_type == GroupType::RoleGroup;
     let mappings = |is_owner: bool| {
         let filter = RoleMappingFilter {
@@ -237,12 +244,19 @@ pub fn group_detail(g: Group) -> ToolResult<Value> {
     }
     lookup.fetch()?;
 
-    let mut v = json!({
-        "id": g.id, "name": g.name, "description": g.description, "is_managed": g.is_managed,
-        "externally_managed_data": wire::json_text(&g.externally_managed_data),
-        "created_at": wire::rfc822(g.created_at), "updated_at": wire::rfc822(g.updated_at),
-        "deleted_at": wire::opt_rfc822(g.deleted_at),
-    });
+    let mut v = Obj::new()
+        .s("id", &g.id)
+        .s("name", &g.name)
+        .s("description", &g.description)
+        .b("is_managed", g.is_managed)
+        .v(
+            "externally_managed_data",
+            wire::json_text(&g.externally_managed_data),
+        )
+        .t("created_at", g.created_at)
+        .t("updated_at", g.updated_at)
+        .ot("deleted_at", g.deleted_at)
+        .done();
     lookup
         .memberships(&members)
         .insert(&mut v, "active_user_memberships");
@@ -250,15 +264,15 @@ pub fn group_detail(g: Group) -> ToolResult<Value> {
         .memberships(&owners)
         .insert(&mut v, "active_user_ownerships");
     v["active_group_tags"] = lookup.tags_of_group(&tag_maps, &g.id);
-    v["type"] = json!(wire::group_type(g.group_type));
+    v["type"] = Value::from(wire::group_type(g.group_type));
     let (member_key, owner_key) = match g.group_type {
         GroupType::RoleGroup => (
             "active_role_associated_group_member_mappings",
             "active_role_associated_group_owner_mappings",
         ),
         GroupType::AppGroup => {
-            v["app_id"] = json!(g.app_id);
-            v["is_owner"] = json!(g.is_owner);
+            v["app_id"] = Value::from(g.app_id.clone());
+            v["is_owner"] = Value::Bool(g.is_owner);
             v["plugin_data"] = wire::json_text(&g.plugin_data);
             v["app"] = g.app.as_ref().map(wire::app_id_ref).unwrap_or(Value::Null);
             ("active_role_member_mappings", "active_role_owner_mappings")

@@ -197,5 +197,8 @@ pub fn active_rows(
         active_only: true,
         live_groups_only: false,
     };
-    Ok(reads::list_memberships(&filter, PageRequest { offset: 0, limit })?)
+    Ok(reads::list_memberships(
+        &filter,
+        PageRequest { offset: 0, limit },
+    )?)
 }

@@ -15,7 +15,7 @@ use crate::access::directory::types::{
 use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Lookup};
+use crate::wire::{self, Lookup, Obj};
 
 /// Said where a user reading a request's reason or end date would want to know (§15 item 8).
 macro_rules! unchecked_note {
@@ -117,16 +117,21 @@ fn request_schema(extra: Vec<(&'static str, Value)>) -> Value {
 
 // ---------------------------------------------------------------- access requests
 
-fn access_scalars(r: &AccessRequest) -> Value {
-    json!({
-        "id": r.id, "requester_user_id": r.requester_user_id,
-        "requested_group_id": r.requested_group_id, "request_ownership": r.request_ownership,
-        "request_reason": r.request_reason, "request_ending_at": wire::opt_rfc822(r.request_ending_at),
-        "status": wire::status(r.status), "resolver_user_id": r.resolver_user_id,
-        "resolution_reason": r.resolution_reason, "resolved_at": wire::opt_rfc822(r.resolved_at),
-        "approval_ending_at": wire::opt_rfc822(r.approval_ending_at),
-        "created_at": wire::rfc822(r.created_at), "updated_at": wire::rfc822(r.updated_at),
-    })
+fn access_scalars(r: &AccessRequest) -> Obj {
+    Obj::new()
+        .s("id", &r.id)
+        .s("requester_user_id", &r.requester_user_id)
+        .s("requested_group_id", &r.requested_group_id)
+        .b("request_ownership", r.request_ownership)
+        .s("request_reason", &r.request_reason)
+        .ot("request_ending_at", r.request_ending_at)
+        .s("status", wire::status(r.status))
+        .os("resolver_user_id", r.resolver_user_id.as_deref())
+        .s("resolution_reason", &r.resolution_reason)
+        .ot("resolved_at", r.resolved_at)
+        .ot("approval_ending_at", r.approval_ending_at)
+        .t("created_at", r.created_at)
+        .t("updated_at", r.updated_at)
 }
 
 fn need_access(lookup: &mut Lookup, r: &AccessRequest) {
@@ -139,17 +144,25 @@ fn need_access(lookup: &mut Lookup, r: &AccessRequest) {
 
 /// `AccessRequestSummary` / `AccessRequestDetail`, given the `requested_group` to use.
 fn access_request(lookup: &Lookup, r: &AccessRequest, requested_group: Value) -> Value {
-    let mut v = access_scalars(r);
-    v["requester"] = lookup.user_json(Some(&r.requester_user_id));
-    v["active_requester"] = lookup.live_user_json(Some(&r.requester_user_id));
-    v["requested_group"] = requested_group;
-    v["active_requested_group"] = lookup
-        .live_group(&r.requested_group_id)
-        .map(wire::request_group_ref)
-        .unwrap_or(Value::Null);
-    v["resolver"] = lookup.user_json(r.resolver_user_id.as_deref());
-    v["active_resolver"] = lookup.live_user_json(r.resolver_user_id.as_deref());
-    v
+    access_scalars(r)
+        .v("requester", lookup.user_json(Some(&r.requester_user_id)))
+        .v(
+            "active_requester",
+            lookup.live_user_json(Some(&r.requester_user_id)),
+        )
+        .v("requested_group", requested_group)
+        .ov(
+            "active_requested_group",
+            lookup
+                .live_group(&r.requested_group_id)
+                .map(wire::request_group_ref),
+        )
+        .v("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .v(
+            "active_resolver",
+            lookup.live_user_json(r.resolver_user_id.as_deref()),
+        )
+        .done()
 }
 
 pub const LIST_ACCESS_REQUESTS: ToolSpec = ToolSpec {
@@ -233,8 +246,7 @@ an app group is_owner and app.",
 
 fn get_access_request(args: &Args) -> ToolResult<Value> {
     let id = args.required_string("access_request_id")?;
-    let r = reads::find_access_request(&id)?
-        .ok_or(ToolError::new("Access request not found"))?;
+    let r = reads::find_access_request(&id)?.ok_or(ToolError::new("Access request not found"))?;
     let group_ids = [r.requested_group_id.clone()];
     let tag_maps = reads::group_tag_maps(Some(&group_ids), None)?;
     let role_maps = reads::role_mappings_of_roles(&group_ids)?;
@@ -252,33 +264,33 @@ fn get_access_request(args: &Args) -> ToolResult<Value> {
     let rich = match lookup.group(&r.requested_group_id) {
         None => Value::Null,
         Some(g) => {
-            let mut v = json!({
-                "id": g.id, "type": wire::group_type(g.group_type), "name": g.name,
-                "deleted_at": wire::opt_rfc822(g.deleted_at),
-            });
-            match g.group_type {
-                GroupType::AppGroup => {
-                    v["is_owner"] = json!(g.is_owner);
-                    v["app"] = g.app.as_ref().map(wire::app_id_ref).unwrap_or(Value::Null);
-                    v["active_group_tags"] = lookup.tags_of_group(&tag_maps, &g.id);
-                }
-                GroupType::RoleGroup => {
-                    v["active_group_tags"] = lookup.tags_of_group(&tag_maps, &g.id);
-                    let of_kind = |owner: bool| -> Value {
-                        role_maps
-                            .iter()
-                            .filter(|m| m.is_owner == owner)
-                            .map(|m| lookup.role_mapping(m))
-                            .collect()
-                    };
-                    v["active_role_associated_group_member_mappings"] = of_kind(false);
-                    v["active_role_associated_group_owner_mappings"] = of_kind(true);
-                }
-                GroupType::OktaGroup => {
-                    v["active_group_tags"] = lookup.tags_of_group(&tag_maps, &g.id);
-                }
+            let mut o = Obj::new()
+                .s("id", &g.id)
+                .s("type", wire::group_type(g.group_type))
+                .s("name", &g.name)
+                .ot("deleted_at", g.deleted_at);
+            if g.group_type == GroupType::AppGroup {
+                o = o
+                    .b("is_owner", g.is_owner)
+                    .ov("app", g.app.as_ref().map(wire::app_id_ref));
             }
-            v
+            o = o.v("active_group_tags", lookup.tags_of_group(&tag_maps, &g.id));
+            if g.group_type == GroupType::RoleGroup {
+                let of_kind = |owner: bool| -> Value {
+                    role_maps
+                        .iter()
+                        .filter(|m| m.is_owner == owner)
+                        .map(|m| lookup.role_mapping(m))
+                        .collect()
+                };
+                o = o
+                    .v(
+                        "active_role_associated_group_member_mappings",
+                        of_kind(false),
+                    )
+                    .v("active_role_associated_group_owner_mappings", of_kind(true));
+            }
+            o.done()
         }
     };
     Ok(access_request(&lookup, &r, rich))
@@ -286,16 +298,22 @@ fn get_access_request(args: &Args) -> ToolResult<Value> {
 
 // ---------------------------------------------------------------- role requests
 
-fn role_scalars(r: &RoleRequest) -> Value {
-    json!({
-        "id": r.id, "requester_user_id": r.requester_user_id, "requester_role_id": r.requester_role_id,
-        "requested_group_id": r.requested_group_id, "request_ownership": r.request_ownership,
-        "request_reason": r.request_reason, "request_ending_at": wire::opt_rfc822(r.request_ending_at),
-        "status": wire::status(r.status), "resolver_user_id": r.resolver_user_id,
-        "resolution_reason": r.resolution_reason, "resolved_at": wire::opt_rfc822(r.resolved_at),
-        "approval_ending_at": wire::opt_rfc822(r.approval_ending_at),
-        "created_at": wire::rfc822(r.created_at), "updated_at": wire::rfc822(r.updated_at),
-    })
+fn role_scalars(r: &RoleRequest) -> Obj {
+    Obj::new()
+        .s("id", &r.id)
+        .s("requester_user_id", &r.requester_user_id)
+        .s("requester_role_id", &r.requester_role_id)
+        .s("requested_group_id", &r.requested_group_id)
+        .b("request_ownership", r.request_ownership)
+        .s("request_reason", &r.request_reason)
+        .ot("request_ending_at", r.request_ending_at)
+        .s("status", wire::status(r.status))
+        .os("resolver_user_id", r.resolver_user_id.as_deref())
+        .s("resolution_reason", &r.resolution_reason)
+        .ot("resolved_at", r.resolved_at)
+        .ot("approval_ending_at", r.approval_ending_at)
+        .t("created_at", r.created_at)
+        .t("updated_at", r.updated_at)
 }
 
 fn need_role(lookup: &mut Lookup, r: &RoleRequest) {
@@ -311,21 +329,28 @@ fn need_role(lookup: &mut Lookup, r: &RoleRequest) {
 /// `requested_group`. `active_requester_role` is the role when it is not
 /// deleted (upstream returned the requested group there: §15 item 6, fixed).
 fn role_request(lookup: &Lookup, r: &RoleRequest, role: Value, group: Value) -> Value {
-    let mut v = role_scalars(r);
-    v["requester"] = lookup.user_json(Some(&r.requester_user_id));
-    v["requester_role"] = role;
-    v["active_requester_role"] = lookup
-        .live_group(&r.requester_role_id)
-        .map(wire::request_group_ref)
-        .unwrap_or(Value::Null);
-    v["requested_group"] = group;
-    v["active_requested_group"] = lookup
-        .live_group(&r.requested_group_id)
-        .map(wire::request_group_ref)
-        .unwrap_or(Value::Null);
-    v["resolver"] = lookup.user_json(r.resolver_user_id.as_deref());
-    v["active_resolver"] = lookup.live_user_json(r.resolver_user_id.as_deref());
-    v
+    role_scalars(r)
+        .v("requester", lookup.user_json(Some(&r.requester_user_id)))
+        .v("requester_role", role)
+        .ov(
+            "active_requester_role",
+            lookup
+                .live_group(&r.requester_role_id)
+                .map(wire::request_group_ref),
+        )
+        .v("requested_group", group)
+        .ov(
+            "active_requested_group",
+            lookup
+                .live_group(&r.requested_group_id)
+                .map(wire::request_group_ref),
+        )
+        .v("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .v(
+            "active_resolver",
+            lookup.live_user_json(r.resolver_user_id.as_deref()),
+        )
+        .done()
 }
 
 pub const LIST_ROLE_REQUESTS: ToolSpec = ToolSpec {
@@ -428,7 +453,7 @@ fn get_role_request(args: &Args) -> ToolResult<Value> {
     let r = reads::find_role_request(&id)?.ok_or(ToolError::new("Role request not found"))?;
     let limit = reads::inline_list_limit();
     let members = active_rows(None, Some(&r.requester_role_id), false, limit)?;
-    let tag_maps = reads::group_tag_maps(Some(&[r.requested_group_id.clone()]), None)?;
+    let tag_maps = reads::group_tag_maps(Some(std::slice::from_ref(&r.requested_group_id)), None)?;
 
     let mut lookup = Lookup::new();
     need_role(&mut lookup, &r);
@@ -465,28 +490,52 @@ fn get_role_request(args: &Args) -> ToolResult<Value> {
 
 /// `GroupRequestDetail`.
 fn group_request(lookup: &Lookup, r: &GroupRequest) -> Value {
-    json!({
-        "id": r.id, "status": wire::status(r.status),
-        "requested_group_name": r.requested_group_name,
-        "requested_group_description": r.requested_group_description,
-        "requested_group_type": wire::group_type(r.requested_group_type),
-        "requested_app_id": r.requested_app_id,
-        "requested_group_tags": r.requested_group_tags,
-        "requested_ownership_ending_at": wire::opt_rfc822(r.requested_ownership_ending_at),
-        "request_reason": r.request_reason,
-        "resolved_group_name": r.resolved_group_name,
-        "resolved_group_description": r.resolved_group_description,
-        "resolved_group_type": r.resolved_group_type.map(wire::group_type),
-        "resolved_app_id": r.resolved_app_id,
-        "resolved_group_tags": r.resolved_group_tags.clone().unwrap_or_default(),
-        "resolved_ownership_ending_at": wire::opt_rfc822(r.resolved_ownership_ending_at),
-        "resolution_reason": r.resolution_reason,
-        "resolved_at": wire::opt_rfc822(r.resolved_at),
-        "approved_group_id": r.approved_group_id,
-        "created_at": wire::rfc822(r.created_at), "updated_at": wire::rfc822(r.updated_at),
-        "requester": lookup.user_json(Some(&r.requester_user_id)),
-        "resolver": lookup.user_json(r.resolver_user_id.as_deref()),
-    })
+    let tags = |t: &[String]| Value::from(t.to_vec());
+    Obj::new()
+        .s("id", &r.id)
+        .s("status", wire::status(r.status))
+        .s("requested_group_name", &r.requested_group_name)
+        .s(
+            "requested_group_description",
+            &r.requested_group_description,
+        )
+        .s(
+            "requested_group_type",
+            wire::group_type(r.requested_group_type),
+        )
+        .os("requested_app_id", r.requested_app_id.as_deref())
+        .v("requested_group_tags", tags(&r.requested_group_tags))
+        .ot(
+            "requested_ownership_ending_at",
+            r.requested_ownership_ending_at,
+        )
+        .s("request_reason", &r.request_reason)
+        .os("resolved_group_name", r.resolved_group_name.as_deref())
+        .os(
+            "resolved_group_description",
+            r.resolved_group_description.as_deref(),
+        )
+        .os(
+            "resolved_group_type",
+            r.resolved_group_type.map(wire::group_type),
+        )
+        .os("resolved_app_id", r.resolved_app_id.as_deref())
+        .v(
+            "resolved_group_tags",
+            tags(r.resolved_group_tags.as_deref().unwrap_or_default()),
+        )
+        .ot(
+            "resolved_ownership_ending_at",
+            r.resolved_ownership_ending_at,
+        )
+        .s("resolution_reason", &r.resolution_reason)
+        .ot("resolved_at", r.resolved_at)
+        .os("approved_group_id", r.approved_group_id.as_deref())
+        .t("created_at", r.created_at)
+        .t("updated_at", r.updated_at)
+        .v("requester", lookup.user_json(Some(&r.requester_user_id)))
+        .v("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .done()
 }
 
 fn need_group_request(lookup: &mut Lookup, r: &GroupRequest) {

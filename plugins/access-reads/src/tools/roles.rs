@@ -18,8 +18,8 @@ pub const LIST_ROLES: ToolSpec = ToolSpec {
 for a job function. A role is mapped onto other groups, and every member of the role gets \
 membership (or ownership) of them, so requesting the right role is preferred over requesting \
 its groups one by one. Ordered by name; `q` searches name and description; `owner_id` (a user id \
-or email, deleted users included) keeps only the roles that user currently owns, directly or \
-through another grant. Results are slim (id, type, name, description, created_at, updated_at): \
+or email, deleted users included) keeps only the roles that user currently owns (an active \
+ownership row, direct or through a role mapping). Results are slim (id, type, name, description, created_at, updated_at): \
 use get_role for members, owners and the groups a role grants. Requires the read_all scope.",
     params: || {
         let mut p = vec![
@@ -34,7 +34,9 @@ use get_role for members, owners and the groups a role grants. Requires the read
     },
     required: &[],
     output: || {
-        envelope::schema(json!({"type": "object", "description": "RoleGroupListItem: id, type, name, description, created_at, updated_at"}))
+        envelope::schema(
+            json!({"type": "object", "description": "RoleGroupListItem: id, type, name, description, created_at, updated_at"}),
+        )
     },
     handler: list_roles,
 };

@@ -27,7 +27,9 @@ get_tag to see where a tag is attached. Requires the read_all scope.",
     },
     required: &[],
     output: || {
-        envelope::schema(json!({"type": "object", "description": "TagListItem: id, name, description, constraints, enabled, created_at, updated_at"}))
+        envelope::schema(
+            json!({"type": "object", "description": "TagListItem: id, name, description, constraints, enabled, created_at, updated_at"}),
+        )
     },
     handler: list_tags,
 };

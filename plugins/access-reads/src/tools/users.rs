@@ -29,7 +29,9 @@ a person's profile, manager and access. Requires the read_all scope.",
     },
     required: &[],
     output: || {
-        envelope::schema(json!({"type": "object", "description": "OktaUserSummary: id, email, first_name, last_name, display_name, created_at, updated_at, deleted_at"}))
+        envelope::schema(
+            json!({"type": "object", "description": "OktaUserSummary: id, email, first_name, last_name, display_name, created_at, updated_at, deleted_at"}),
+        )
     },
     handler: list_users,
 };
