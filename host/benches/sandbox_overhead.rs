@@ -100,6 +100,8 @@ fn per_call() {
             caller,
             db: None,
             request_id: Arc::from("bench"),
+            user_agent: None,
+            ip: None,
         };
         let call = || Invocation::CallTool {
             name: "echo".into(),

@@ -24,7 +24,10 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     pub fn new(event_type: &'static str) -> Self {
-        AuditEvent { event_type, fields: Map::new() }
+        AuditEvent {
+            event_type,
+            fields: Map::new(),
+        }
     }
 
     pub fn with(mut self, key: &str, value: Value) -> Self {

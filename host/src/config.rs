@@ -31,7 +31,7 @@ pub struct ServeConfig {
     pub sandbox: SandboxConfig,
 
     #[command(flatten)]
-    pub identity: IdentityConfig,
+    pub auth: crate::auth::AuthConfig,
 
     #[command(flatten)]
     pub directory: DirectoryConfig,
@@ -43,8 +43,27 @@ pub struct ServeConfig {
     pub stateful: bool,
 
     /// Comma list of accepted Host header patterns (`host`, `host:port`, `host:*`).
+    /// Empty: no Host/Origin check, except loopback-only while the dev identity is on.
     #[arg(long, env = "MCP_ALLOWED_HOSTS", default_value = "")]
     pub allowed_hosts: String,
+
+    /// Comma list of accepted `Origin` values (`https://app.example.com`,
+    /// `http://localhost:*`); any other Origin is refused when the Host check is on.
+    #[arg(long, env = "MCP_ALLOWED_ORIGINS", default_value = "")]
+    pub allowed_origins: String,
+
+    /// The canonical public URL of `/mcp`, for the protected-resource metadata.
+    #[arg(long, env = "MCP_RESOURCE_URL")]
+    pub resource_url: Option<String>,
+
+    /// Per-user rate limit on /mcp, e.g. `120/min`; empty for none.
+    #[arg(long, env = "MCP_RATE_LIMIT", default_value = "")]
+    pub rate_limit: String,
+
+    /// Failed authentications allowed per client IP before it is refused
+    /// (429) without any JWT work, e.g. `60/min`; empty for none.
+    #[arg(long, env = "MCP_AUTH_FAILURE_LIMIT", default_value = "60/min")]
+    pub auth_failure_limit: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -105,34 +124,6 @@ impl Default for SandboxConfig {
             plugin_output_bytes: 4 * 1024 * 1024,
             max_instances: 256,
         }
-    }
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct IdentityConfig {
-    /// Access's environment: `development` and `test` enable the dev identity.
-    #[arg(long = "env", env = "ENV", default_value = "development")]
-    pub env: String,
-
-    /// Email of the dev identity (a non-deleted user of the database).
-    #[arg(
-        long,
-        env = "CURRENT_OKTA_USER_EMAIL",
-        default_value = "wumpus@discord.com"
-    )]
-    pub current_okta_user_email: String,
-
-    /// Allow the dev identity on a non-loopback listen address (dangerous: anyone
-    /// who can reach the port acts as the dev user).
-    #[arg(long, env = "ACCESS_MCP_ALLOW_DEV_ON_NETWORK", default_value_t = false)]
-    pub allow_dev_on_network: bool,
-}
-
-impl IdentityConfig {
-    pub fn dev_identity_enabled(&self) -> bool {
-        matches!(self.env.as_str(), "development" | "test")
-            && !self.current_okta_user_email.is_empty()
-            && self.current_okta_user_email != "Unauthenticated"
     }
 }
 

@@ -10,6 +10,7 @@ pub mod caller;
 pub mod capabilities;
 pub mod config;
 pub mod db;
+pub mod http;
 pub mod mcp;
 pub mod plugins;
 pub mod sandbox;

@@ -30,7 +30,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve MCP over Streamable HTTP at /mcp.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Create Access's schema and a demo organisation in a NEW database
     /// (a new SQLite file or an empty PostgreSQL database).
     Demo {
@@ -73,13 +73,28 @@ fn main() -> ExitCode {
     };
     let result: anyhow::Result<()> = runtime.block_on(async {
         match cli.command {
-            Command::Serve(cfg) => access_mcp::server::serve(cfg).await?,
-            Command::Demo { database_uri, large } => {
+            Command::Serve(cfg) => access_mcp::server::serve(*cfg).await?,
+            Command::Demo {
+                database_uri,
+                large,
+            } => {
                 use access_mcp::db::demo::{Contents, create};
-                let contents = if large { Contents::Large } else { Contents::Demo };
+                let contents = if large {
+                    Contents::Large
+                } else {
+                    Contents::Demo
+                };
                 let started = std::time::Instant::now();
-                create(&database_uri, contents, &access_mcp::config::DirectoryConfig::default()).await?;
-                eprintln!("created {contents:?} organisation in {:.1} s", started.elapsed().as_secs_f64());
+                create(
+                    &database_uri,
+                    contents,
+                    &access_mcp::config::DirectoryConfig::default(),
+                )
+                .await?;
+                eprintln!(
+                    "created {contents:?} organisation in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
             }
         }
         Ok(())

@@ -131,11 +131,15 @@ impl McpHost {
             .get::<Arc<Caller>>()
             .cloned()
             .ok_or_else(|| McpError::internal_error("no authenticated caller", None))?;
-        let meta = parts.extensions.get::<RequestMeta>().cloned().unwrap_or(RequestMeta {
-            id: Arc::from("-"),
-            user_agent: None,
-            ip: None,
-        });
+        let meta = parts
+            .extensions
+            .get::<RequestMeta>()
+            .cloned()
+            .unwrap_or(RequestMeta {
+                id: Arc::from("-"),
+                user_agent: None,
+                ip: None,
+            });
         Ok((caller, meta))
     }
 }

@@ -16,7 +16,10 @@ use common::*;
 const OLIVIA: &str = "00uqxu6x0VClfJJmv8Nv";
 const GRAFANA: &str = "VOQ3Vfss2E5mQpTYRpVN";
 const SECURITY_SENSITIVE_TAG: &str = "ROuZIeBs21wpkDWePLpI"; // owner_time_limit = 1 year
-const PAGE: t::PageRequest = t::PageRequest { offset: 0, limit: 1000 };
+const PAGE: t::PageRequest = t::PageRequest {
+    offset: 0,
+    limit: 1000,
+};
 
 async fn count(db: &Db, sql: &str) -> i64 {
     db.fetch_count(&Query::new(sql)).await.expect(sql)
@@ -25,16 +28,31 @@ async fn count(db: &Db, sql: &str) -> i64 {
 fn ctx(caller: &Caller) -> WriteContext<'_> {
     WriteContext {
         caller,
-        audit: AuditContext { plugin: "test".into(), tool: Some("test".into()), request_id: "r1".into(), ..Default::default() },
+        audit: AuditContext {
+            plugin: "test".into(),
+            tool: Some("test".into()),
+            request_id: "r1".into(),
+            ..Default::default()
+        },
         settings: WriteSettings::default(),
     }
 }
 
 fn access_input(group: &str, ownership: bool) -> rq::AccessRequestInput {
-    rq::AccessRequestInput { group_id: group.into(), reason: "need it".into(), ownership, ending_at: None }
+    rq::AccessRequestInput {
+        group_id: group.into(),
+        reason: "need it".into(),
+        ownership,
+        ending_at: None,
+    }
 }
 
-fn group_input(name: &str, kind: t::GroupType, app: Option<&str>, tags: &[&str]) -> rq::GroupRequestInput {
+fn group_input(
+    name: &str,
+    kind: t::GroupType,
+    app: Option<&str>,
+    tags: &[&str],
+) -> rq::GroupRequestInput {
     rq::GroupRequestInput {
         name: name.into(),
         group_type: kind,
@@ -125,21 +143,41 @@ async fn access_request_supersedes_the_earlier_pending_one() {
     on_both(|tdb| async move {
         let db = &tdb.db;
         let olivia = caller(OLIVIA, &[SCOPE_READ_ALL, "create_requests"]);
-        let first = writes::create_access_request(db, &ctx(&olivia), &access_input(ENGINEERING, false)).await.expect("first");
+        let first =
+            writes::create_access_request(db, &ctx(&olivia), &access_input(ENGINEERING, false))
+                .await
+                .expect("first");
         assert_eq!(first.status, t::RequestStatus::Pending);
         assert_eq!(first.id.len(), 20);
         assert!(first.id.chars().all(|c| c.is_ascii_alphabetic()));
-        let second = writes::create_access_request(db, &ctx(&olivia), &access_input(ENGINEERING, false)).await.expect("second");
-        let old = reads::find_access_request(db, &first.id).await.expect("read").expect("first exists");
+        let second =
+            writes::create_access_request(db, &ctx(&olivia), &access_input(ENGINEERING, false))
+                .await
+                .expect("second");
+        let old = reads::find_access_request(db, &first.id)
+            .await
+            .expect("read")
+            .expect("first exists");
         assert_eq!(old.status, t::RequestStatus::Rejected);
-        assert_eq!(old.resolution_reason, "Superseded by a newer request from the same user");
+        assert_eq!(
+            old.resolution_reason,
+            "Superseded by a newer request from the same user"
+        );
         assert_eq!(old.resolver_user_id.as_deref(), Some(OLIVIA));
         assert!(old.resolved_at.is_some());
-        let new = reads::find_access_request(db, &second.id).await.expect("read").expect("second");
+        let new = reads::find_access_request(db, &second.id)
+            .await
+            .expect("read")
+            .expect("second");
         assert_eq!(new.status, t::RequestStatus::Pending);
         // An ownership request is a different kind: it does not supersede the membership one.
-        writes::create_access_request(db, &ctx(&olivia), &access_input(ENGINEERING, true)).await.expect("ownership");
-        let still = reads::find_access_request(db, &second.id).await.expect("read").expect("second");
+        writes::create_access_request(db, &ctx(&olivia), &access_input(ENGINEERING, true))
+            .await
+            .expect("ownership");
+        let still = reads::find_access_request(db, &second.id)
+            .await
+            .expect("read")
+            .expect("second");
         assert_eq!(still.status, t::RequestStatus::Pending);
         tdb
     })
@@ -152,17 +190,40 @@ async fn access_request_errors() {
         let db = &tdb.db;
         let olivia = caller(OLIVIA, &[SCOPE_READ_ALL, "create_requests"]);
         let err = |e: WriteError| e.to_string();
-        assert_eq!(err(writes::create_access_request(db, &ctx(&olivia), &access_input("nope", false)).await.unwrap_err()), "Group not found");
         assert_eq!(
-            err(writes::create_access_request(db, &ctx(&olivia), &access_input(EVERYONE_UNMANAGED, false)).await.unwrap_err()),
+            err(
+                writes::create_access_request(db, &ctx(&olivia), &access_input("nope", false))
+                    .await
+                    .unwrap_err()
+            ),
+            "Group not found"
+        );
+        assert_eq!(
+            err(writes::create_access_request(
+                db,
+                &ctx(&olivia),
+                &access_input(EVERYONE_UNMANAGED, false)
+            )
+            .await
+            .unwrap_err()),
             "Groups not managed by Access cannot be modified"
         );
         let reader = caller(OLIVIA, &[SCOPE_READ_ALL]);
-        let e = err(writes::create_access_request(db, &ctx(&reader), &access_input(ENGINEERING, false)).await.unwrap_err());
+        let e = err(writes::create_access_request(
+            db,
+            &ctx(&reader),
+            &access_input(ENGINEERING, false),
+        )
+        .await
+        .unwrap_err());
         assert!(e.contains("create_requests"), "{e}");
         let ghost = caller("00uAQYOmbf7bodJpSDyY", &[SCOPE_READ_ALL, "create_requests"]); // deleted user
         assert_eq!(
-            err(writes::create_access_request(db, &ctx(&ghost), &access_input(ENGINEERING, false)).await.unwrap_err()),
+            err(
+                writes::create_access_request(db, &ctx(&ghost), &access_input(ENGINEERING, false))
+                    .await
+                    .unwrap_err()
+            ),
             "Current user is not allowed to perform this action"
         );
         tdb
@@ -176,27 +237,82 @@ async fn role_request_rules() {
         let db = &tdb.db;
         let olivia = caller(OLIVIA, &[SCOPE_READ_ALL, "create_requests"]);
         let input = |role: &str, group: &str| rq::RoleRequestInput {
-            role_id: role.into(), group_id: group.into(), reason: "r".into(), ownership: false, ending_at: None,
+            role_id: role.into(),
+            group_id: group.into(),
+            reason: "r".into(),
+            ownership: false,
+            ending_at: None,
         };
-        let e = writes::create_role_request(db, &ctx(&olivia), &input(ROLE_BACKEND, ENGINEERING)).await.unwrap_err();
-        assert_eq!(e.to_string(), "Current user is not allowed to perform this action");
-        let e = writes::create_role_request(db, &ctx(&olivia), &input(ENGINEERING, ENGINEERING)).await.unwrap_err();
-        assert_eq!(e.to_string(), "Role not found", "a plain group is not a role");
+        let e = writes::create_role_request(db, &ctx(&olivia), &input(ROLE_BACKEND, ENGINEERING))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Current user is not allowed to perform this action"
+        );
+        let e = writes::create_role_request(db, &ctx(&olivia), &input(ENGINEERING, ENGINEERING))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Role not found",
+            "a plain group is not a role"
+        );
         let wumpus = wumpus();
-        let ok = writes::create_role_request(db, &ctx(&wumpus), &input(ROLE_BACKEND, ENGINEERING)).await.expect("role owner");
+        let ok = writes::create_role_request(db, &ctx(&wumpus), &input(ROLE_BACKEND, ENGINEERING))
+            .await
+            .expect("role owner");
         assert_eq!(ok.status, t::RequestStatus::Pending);
         assert_eq!(ok.requester_role_id, ROLE_BACKEND);
-        let again = writes::create_role_request(db, &ctx(&wumpus), &input(ROLE_BACKEND, ENGINEERING)).await.expect("again");
-        let old = reads::find_role_request(db, &ok.id).await.expect("read").expect("exists");
+        let again =
+            writes::create_role_request(db, &ctx(&wumpus), &input(ROLE_BACKEND, ENGINEERING))
+                .await
+                .expect("again");
+        let old = reads::find_role_request(db, &ok.id)
+            .await
+            .expect("read")
+            .expect("exists");
         assert_eq!(old.status, t::RequestStatus::Rejected);
-        assert_eq!(old.resolution_reason, "Closed due to duplicate role request creation");
+        assert_eq!(
+            old.resolution_reason,
+            "Closed due to duplicate role request creation"
+        );
         assert_ne!(again.id, ok.id);
-        let other_role = reads::list_groups(db, &r::GroupFilter { query: String::new(), managed: None, group_type: Some(t::GroupType::RoleGroup), owner_user_id: None }, PAGE)
-            .await.expect("roles").items.into_iter().find(|g| g.id != ROLE_BACKEND).expect("another role");
-        let e = writes::create_role_request(db, &ctx(&wumpus), &input(ROLE_BACKEND, &other_role.id)).await.unwrap_err();
-        assert_eq!(e.to_string(), "Role requests may only be made for groups and app groups (not roles).");
-        let e = writes::create_role_request(db, &ctx(&wumpus), &input(ROLE_BACKEND, EVERYONE_UNMANAGED)).await.unwrap_err();
-        assert_eq!(e.to_string(), "Groups not managed by Access cannot be modified");
+        let other_role = reads::list_groups(
+            db,
+            &r::GroupFilter {
+                query: String::new(),
+                managed: None,
+                group_type: Some(t::GroupType::RoleGroup),
+                owner_user_id: None,
+            },
+            PAGE,
+        )
+        .await
+        .expect("roles")
+        .items
+        .into_iter()
+        .find(|g| g.id != ROLE_BACKEND)
+        .expect("another role");
+        let e =
+            writes::create_role_request(db, &ctx(&wumpus), &input(ROLE_BACKEND, &other_role.id))
+                .await
+                .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Role requests may only be made for groups and app groups (not roles)."
+        );
+        let e = writes::create_role_request(
+            db,
+            &ctx(&wumpus),
+            &input(ROLE_BACKEND, EVERYONE_UNMANAGED),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Groups not managed by Access cannot be modified"
+        );
         tdb
     })
     .await;
@@ -210,38 +326,147 @@ async fn group_request_rules_and_owner_time_limit() {
         let c = ctx(&olivia);
         let e = |i: rq::GroupRequestInput| {
             let c = &c;
-            async move { writes::create_group_request(db, c, &i).await.unwrap_err().to_string() }
+            async move {
+                writes::create_group_request(db, c, &i)
+                    .await
+                    .unwrap_err()
+                    .to_string()
+            }
         };
-        assert_eq!(e(group_input("bad name", t::GroupType::OktaGroup, None, &[])).await,
-            "okta_group.requested_group_name: String should match pattern '^[A-Z][A-Za-z0-9-]*$'");
-        assert_eq!(e(group_input("Team-Owners", t::GroupType::OktaGroup, None, &[])).await, "Group request could not be created");
-        assert_eq!(e(group_input("Role-Thing", t::GroupType::OktaGroup, None, &[])).await, "Group request could not be created");
-        assert_eq!(e(group_input("Thing", t::GroupType::RoleGroup, None, &[])).await, "Group request could not be created");
-        assert_eq!(e(group_input("App-Other-X", t::GroupType::AppGroup, Some(GRAFANA), &[])).await, "Group request could not be created");
-        assert_eq!(e(group_input("App-Grafana-X", t::GroupType::AppGroup, None, &[])).await, "app_group.requested_app_id: Field required");
-        assert_eq!(e(group_input("App-Grafana-X", t::GroupType::AppGroup, Some("does-not-exist"), &[])).await, "App not found");
-        assert_eq!(e(group_input("Thing", t::GroupType::OktaGroup, None, &["nope"])).await, "One or more tags not found");
-        assert_eq!(e(group_input("Thing", t::GroupType::OktaGroup, None, &[SECURITY_SENSITIVE_TAG, SECURITY_SENSITIVE_TAG])).await,
-            "One or more tags not found", "a duplicated tag id fails the exact count");
+        assert_eq!(
+            e(group_input("bad name", t::GroupType::OktaGroup, None, &[])).await,
+            "okta_group.requested_group_name: String should match pattern '^[A-Z][A-Za-z0-9-]*$'"
+        );
+        assert_eq!(
+            e(group_input(
+                "Team-Owners",
+                t::GroupType::OktaGroup,
+                None,
+                &[]
+            ))
+            .await,
+            "Group request could not be created"
+        );
+        assert_eq!(
+            e(group_input(
+                "Role-Thing",
+                t::GroupType::OktaGroup,
+                None,
+                &[]
+            ))
+            .await,
+            "Group request could not be created"
+        );
+        assert_eq!(
+            e(group_input("Thing", t::GroupType::RoleGroup, None, &[])).await,
+            "Group request could not be created"
+        );
+        assert_eq!(
+            e(group_input(
+                "App-Other-X",
+                t::GroupType::AppGroup,
+                Some(GRAFANA),
+                &[]
+            ))
+            .await,
+            "Group request could not be created"
+        );
+        assert_eq!(
+            e(group_input(
+                "App-Grafana-X",
+                t::GroupType::AppGroup,
+                None,
+                &[]
+            ))
+            .await,
+            "app_group.requested_app_id: Field required"
+        );
+        assert_eq!(
+            e(group_input(
+                "App-Grafana-X",
+                t::GroupType::AppGroup,
+                Some("does-not-exist"),
+                &[]
+            ))
+            .await,
+            "App not found"
+        );
+        assert_eq!(
+            e(group_input(
+                "Thing",
+                t::GroupType::OktaGroup,
+                None,
+                &["nope"]
+            ))
+            .await,
+            "One or more tags not found"
+        );
+        assert_eq!(
+            e(group_input(
+                "Thing",
+                t::GroupType::OktaGroup,
+                None,
+                &[SECURITY_SENSITIVE_TAG, SECURITY_SENSITIVE_TAG]
+            ))
+            .await,
+            "One or more tags not found",
+            "a duplicated tag id fails the exact count"
+        );
 
         // owner_time_limit of the requested tags clips the ownership end.
         let year = 365 * 24 * 3600;
         let now = chrono::Utc::now().timestamp();
-        let mut i = group_input("Thing", t::GroupType::OktaGroup, None, &[SECURITY_SENSITIVE_TAG]);
-        i.ownership_ending_at = Some(access_mcp::bindings::mcp::plugin::clock::Timestamp { seconds: now + 2 * year, nanoseconds: 0 });
-        let g = writes::create_group_request(db, &c, &i).await.expect("group request");
+        let mut i = group_input(
+            "Thing",
+            t::GroupType::OktaGroup,
+            None,
+            &[SECURITY_SENSITIVE_TAG],
+        );
+        i.ownership_ending_at = Some(access_mcp::bindings::mcp::plugin::clock::Timestamp {
+            seconds: now + 2 * year,
+            nanoseconds: 0,
+        });
+        let g = writes::create_group_request(db, &c, &i)
+            .await
+            .expect("group request");
         assert_eq!(g.status, t::RequestStatus::Pending);
         assert!(g.id.len() == 20 && g.id.chars().all(|c| c.is_ascii_alphanumeric()));
-        let end = g.requested_ownership_ending_at.expect("clipped end").seconds;
-        assert!((end - (now + year)).abs() < 60, "clipped to now + 1 year: {end} vs {}", now + year);
-        assert_eq!(g.requested_group_tags, vec![SECURITY_SENSITIVE_TAG.to_string()]);
-        let i2 = group_input("Thing", t::GroupType::OktaGroup, None, &[SECURITY_SENSITIVE_TAG]);
-        let g2 = writes::create_group_request(db, &c, &i2).await.expect("no end requested");
-        let end2 = g2.requested_ownership_ending_at.expect("now + limit").seconds;
+        let end = g
+            .requested_ownership_ending_at
+            .expect("clipped end")
+            .seconds;
+        assert!(
+            (end - (now + year)).abs() < 60,
+            "clipped to now + 1 year: {end} vs {}",
+            now + year
+        );
+        assert_eq!(
+            g.requested_group_tags,
+            vec![SECURITY_SENSITIVE_TAG.to_string()]
+        );
+        let i2 = group_input(
+            "Thing",
+            t::GroupType::OktaGroup,
+            None,
+            &[SECURITY_SENSITIVE_TAG],
+        );
+        let g2 = writes::create_group_request(db, &c, &i2)
+            .await
+            .expect("no end requested");
+        let end2 = g2
+            .requested_ownership_ending_at
+            .expect("now + limit")
+            .seconds;
         assert!((end2 - (now + year)).abs() < 60);
-        let old = reads::find_group_request(db, &g.id).await.expect("read").expect("first");
+        let old = reads::find_group_request(db, &g.id)
+            .await
+            .expect("read")
+            .expect("first");
         assert_eq!(old.status, t::RequestStatus::Rejected);
-        assert_eq!(old.resolution_reason, "Closed due to duplicate group request creation");
+        assert_eq!(
+            old.resolution_reason,
+            "Closed due to duplicate group request creation"
+        );
         tdb
     })
     .await;
@@ -252,22 +477,57 @@ async fn app_owner_request_is_auto_approved_in_one_transaction() {
     on_both(|tdb| async move {
         let db = &tdb.db;
         let wumpus = wumpus();
-        let g = writes::create_group_request(db, &ctx(&wumpus), &group_input("App-Grafana-Oncall", t::GroupType::AppGroup, Some(GRAFANA), &[]))
-            .await.expect("auto-approved");
+        let g = writes::create_group_request(
+            db,
+            &ctx(&wumpus),
+            &group_input(
+                "App-Grafana-Oncall",
+                t::GroupType::AppGroup,
+                Some(GRAFANA),
+                &[],
+            ),
+        )
+        .await
+        .expect("auto-approved");
         assert_eq!(g.status, t::RequestStatus::Approved);
-        assert_eq!(g.resolution_reason, "Requester owns parent app and can create app groups");
+        assert_eq!(
+            g.resolution_reason,
+            "Requester owns parent app and can create app groups"
+        );
         let gid = g.approved_group_id.clone().expect("approved group");
-        let group = reads::find_group(db, &gid, None, false).await.expect("read").expect("created group");
+        let group = reads::find_group(db, &gid, None, false)
+            .await
+            .expect("read")
+            .expect("created group");
         assert_eq!(group.group_type, t::GroupType::AppGroup);
         assert_eq!(group.app_id.as_deref(), Some(GRAFANA));
         assert!(!group.is_owner);
-        assert!(reads::is_group_owner(db, WUMPUS, &gid).await.expect("owner row"));
+        assert!(
+            reads::is_group_owner(db, WUMPUS, &gid)
+                .await
+                .expect("owner row")
+        );
         // A non-owner's request stays pending and creates nothing.
         let olivia = caller(OLIVIA, &[SCOPE_READ_ALL, "create_requests"]);
-        let p = writes::create_group_request(db, &ctx(&olivia), &group_input("App-Grafana-Viewers2", t::GroupType::AppGroup, Some(GRAFANA), &[]))
-            .await.expect("pending");
+        let p = writes::create_group_request(
+            db,
+            &ctx(&olivia),
+            &group_input(
+                "App-Grafana-Viewers2",
+                t::GroupType::AppGroup,
+                Some(GRAFANA),
+                &[],
+            ),
+        )
+        .await
+        .expect("pending");
         assert_eq!(p.status, t::RequestStatus::Pending);
-        assert!(reads::find_group(db, "App-Grafana-Viewers2", None, true).await.expect("read").is_none());
+        assert!(
+            reads::find_group(db, "App-Grafana-Viewers2", None, true)
+                .await
+                .expect("read")
+                .is_none()
+        );
         tdb
     })
     .await;
@@ -310,23 +570,57 @@ async fn rows_the_host_writes_satisfy_the_schema() {
     let tdb = sqlite().await;
     let db = &tdb.db;
     let wumpus = wumpus();
-    writes::create_access_request(db, &ctx(&wumpus), &access_input(ENGINEERING, true)).await.expect("access");
-    writes::create_group_request(db, &ctx(&wumpus), &group_input("App-Grafana-Compat", t::GroupType::AppGroup, Some(GRAFANA), &[SECURITY_SENSITIVE_TAG]))
-        .await.expect("group");
+    writes::create_access_request(db, &ctx(&wumpus), &access_input(ENGINEERING, true))
+        .await
+        .expect("access");
+    writes::create_group_request(
+        db,
+        &ctx(&wumpus),
+        &group_input(
+            "App-Grafana-Compat",
+            t::GroupType::AppGroup,
+            Some(GRAFANA),
+            &[SECURITY_SENSITIVE_TAG],
+        ),
+    )
+    .await
+    .expect("group");
     #[derive(sqlx::FromRow)]
-    struct Ts { v: Option<String> }
-    for (table, col) in [("access_request", "created_at"), ("group_request", "requested_ownership_ending_at"),
-                         ("okta_group", "created_at"), ("okta_user_group_member", "ended_at")] {
-        let rows: Vec<Ts> = db.fetch_all(&Query::new(format!("SELECT CAST({col} AS TEXT) AS v FROM {table}"))).await.expect("ts");
+    struct Ts {
+        v: Option<String>,
+    }
+    for (table, col) in [
+        ("access_request", "created_at"),
+        ("group_request", "requested_ownership_ending_at"),
+        ("okta_group", "created_at"),
+        ("okta_user_group_member", "ended_at"),
+    ] {
+        let rows: Vec<Ts> = db
+            .fetch_all(&Query::new(format!(
+                "SELECT CAST({col} AS TEXT) AS v FROM {table}"
+            )))
+            .await
+            .expect("ts");
         for v in rows.into_iter().filter_map(|r| r.v) {
-            let ok = v.len() == 26 && chrono::NaiveDateTime::parse_from_str(&v, "%Y-%m-%d %H:%M:%S%.6f").is_ok();
-            assert!(ok, "{table}.{col} = {v:?} is not SQLAlchemy's naive-UTC text");
+            let ok = v.len() == 26
+                && chrono::NaiveDateTime::parse_from_str(&v, "%Y-%m-%d %H:%M:%S%.6f").is_ok();
+            assert!(
+                ok,
+                "{table}.{col} = {v:?} is not SQLAlchemy's naive-UTC text"
+            );
         }
     }
     if let access_mcp::db::Pool::Sqlite(p) = &db.pool {
-        let violations: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check").fetch_all(p).await.expect("fk check");
+        let violations: Vec<(String, i64, String, i64)> =
+            sqlx::query_as("PRAGMA foreign_key_check")
+                .fetch_all(p)
+                .await
+                .expect("fk check");
         assert!(violations.is_empty(), "{violations:?}");
-        let ok: (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(p).await.expect("integrity");
+        let ok: (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(p)
+            .await
+            .expect("integrity");
         assert_eq!(ok.0, "ok");
     }
     tdb.cleanup().await;
@@ -337,8 +631,13 @@ async fn a_database_without_accesss_schema_is_refused_naming_what_is_missing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("other.db");
     {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.expect("create");
-        sqlx::raw_sql("CREATE TABLE okta_user (id TEXT)").execute(&pool).await.expect("table");
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .expect("create");
+        sqlx::raw_sql("CREATE TABLE okta_user (id TEXT)")
+            .execute(&pool)
+            .await
+            .expect("table");
         pool.close().await;
     }
     let cfg = access_mcp::config::DatabaseConfig {
@@ -346,8 +645,14 @@ async fn a_database_without_accesss_schema_is_refused_naming_what_is_missing() {
         demo_db: "unused.db".into(),
         max_connections: 2,
     };
-    let e = Db::connect(&cfg, &directory()).await.unwrap_err().to_string();
-    assert!(e.contains("table `okta_user`") && e.contains("table `okta_group`"), "{e}");
+    let e = Db::connect(&cfg, &directory())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("table `okta_user`") && e.contains("table `okta_group`"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -358,10 +663,18 @@ async fn postgres_connection_loss_fails_the_call_and_recovers() {
     };
     let (admin, name) = tdb.postgres().cloned().expect("postgres");
     let db = tdb.db.clone();
-    assert!(reads::find_group(&db, ENGINEERING, None, false).await.expect("before").is_some());
+    assert!(
+        reads::find_group(&db, ENGINEERING, None, false)
+            .await
+            .expect("before")
+            .is_some()
+    );
     let admin_pool = sqlx::PgPool::connect(&admin).await.expect("admin");
     let refuse = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(refuse)).execute(&admin_pool).await.expect("refuse connections");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(refuse))
+        .execute(&admin_pool)
+        .await
+        .expect("refuse connections");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
     )))
@@ -369,12 +682,19 @@ async fn postgres_connection_loss_fails_the_call_and_recovers() {
     .await
     .expect("terminate");
     let during = reads::find_group(&db, ENGINEERING, None, false).await;
-    assert!(during.is_err(), "a call while the database is gone fails cleanly");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")))
-        .execute(&admin_pool)
+    assert!(
+        during.is_err(),
+        "a call while the database is gone fails cleanly"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS true"
+    )))
+    .execute(&admin_pool)
+    .await
+    .expect("allow connections");
+    let after = reads::find_group(&db, ENGINEERING, None, false)
         .await
-        .expect("allow connections");
-    let after = reads::find_group(&db, ENGINEERING, None, false).await.expect("the pool reconnects");
+        .expect("the pool reconnects");
     assert!(after.is_some());
     admin_pool.close().await;
     tdb.cleanup().await;

@@ -38,7 +38,11 @@ macro_rules! finish {
 
 impl Host for CallState {
     async fn inline_list_limit(&mut self) -> wasmtime::Result<u32> {
-        Ok(self.ctx.db.as_ref().map_or(100, |db| db.settings().inline_list_limit))
+        Ok(self
+            .ctx
+            .db
+            .as_ref()
+            .map_or(100, |db| db.settings().inline_list_limit))
     }
 
     async fn list_groups(
@@ -175,7 +179,10 @@ impl Host for CallState {
         limit_per_group: u32,
     ) -> HostResult<Vec<r::GroupMembershipSlice>> {
         let db = read_db!(self);
-        finish!(self, q::memberships_of_groups(&db, &group_ids, is_owner, limit_per_group).await)
+        finish!(
+            self,
+            q::memberships_of_groups(&db, &group_ids, is_owner, limit_per_group).await
+        )
     }
 
     async fn group_members(&mut self, group_id: String) -> HostResult<r::GroupMemberIds> {

@@ -53,7 +53,9 @@ macro_rules! write_op {
         let $w = WriteContext {
             caller: &caller,
             audit: $state.audit_context(),
-            settings: WriteSettings { require_descriptions: $db.settings().require_descriptions },
+            settings: WriteSettings {
+                require_descriptions: $db.settings().require_descriptions,
+            },
         };
         let plugin = $state.ctx.plugin.clone();
         Ok($call.await.map_err(|e| to_host_error(&plugin, e)))
@@ -61,15 +63,24 @@ macro_rules! write_op {
 }
 
 impl Host for CallState {
-    async fn create_access_request(&mut self, input: rq::AccessRequestInput) -> HostResult<t::AccessRequest> {
+    async fn create_access_request(
+        &mut self,
+        input: rq::AccessRequestInput,
+    ) -> HostResult<t::AccessRequest> {
         write_op!(self, |db, w| writes::create_access_request(&db, &w, &input))
     }
 
-    async fn create_role_request(&mut self, input: rq::RoleRequestInput) -> HostResult<t::RoleRequest> {
+    async fn create_role_request(
+        &mut self,
+        input: rq::RoleRequestInput,
+    ) -> HostResult<t::RoleRequest> {
         write_op!(self, |db, w| writes::create_role_request(&db, &w, &input))
     }
 
-    async fn create_group_request(&mut self, input: rq::GroupRequestInput) -> HostResult<t::GroupRequest> {
+    async fn create_group_request(
+        &mut self,
+        input: rq::GroupRequestInput,
+    ) -> HostResult<t::GroupRequest> {
         write_op!(self, |db, w| writes::create_group_request(&db, &w, &input))
     }
 }

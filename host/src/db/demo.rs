@@ -56,11 +56,18 @@ pub async fn create(
     match super::DatabaseUrl::parse(uri)? {
         super::DatabaseUrl::Sqlite { path } => {
             if path.exists() {
-                return Err(DbError::Schema(format!("{} already exists; give a new file", path.display())));
+                return Err(DbError::Schema(format!(
+                    "{} already exists; give a new file",
+                    path.display()
+                )));
             }
             match contents {
                 Contents::Demo => {
-                    let scratch = crate::config::DatabaseConfig { database_uri: None, demo_db: path, max_connections: 4 };
+                    let scratch = crate::config::DatabaseConfig {
+                        database_uri: None,
+                        demo_db: path,
+                        max_connections: 4,
+                    };
                     Db::connect(&scratch, settings).await?;
                 }
                 Contents::Large => {
@@ -105,14 +112,17 @@ fn tempfile_dir() -> Result<std::path::PathBuf, DbError> {
         std::process::id(),
         hex::encode(rand::random::<[u8; 4]>())
     ));
-    std::fs::create_dir_all(&dir).map_err(|e| DbError::Connect(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| DbError::Connect(format!("{}: {e}", dir.display())))?;
     Ok(dir)
 }
 
 /// Create Access's schema in an empty PostgreSQL database (one dedicated
 /// connection: the dump clears `search_path` for the session that runs it).
 pub async fn create_postgres_schema(url: &str) -> Result<(), DbError> {
-    let mut conn = PgConnection::connect(url).await.map_err(|e| DbError::Connect(e.to_string()))?;
+    let mut conn = PgConnection::connect(url)
+        .await
+        .map_err(|e| DbError::Connect(e.to_string()))?;
     sqlx::raw_sql(POSTGRES_SCHEMA).execute(&mut conn).await?;
     conn.close().await?;
     Ok(())
@@ -133,7 +143,9 @@ struct TextCell {
 /// with an empty Access schema), in one transaction.
 pub async fn copy_sqlite_to_postgres(from: &Db, to: &Db) -> Result<u64, DbError> {
     if !matches!(from.pool, Pool::Sqlite(_)) || !matches!(to.pool, Pool::Postgres(_)) {
-        return Err(DbError::Schema("copy goes from SQLite to PostgreSQL".into()));
+        return Err(DbError::Schema(
+            "copy goes from SQLite to PostgreSQL".into(),
+        ));
     }
     let mut copied = 0;
     let mut tx = to.begin().await?;
@@ -146,19 +158,28 @@ pub async fn copy_sqlite_to_postgres(from: &Db, to: &Db) -> Result<u64, DbError>
         cq.push(&format!("{t} ORDER BY ordinal_position"));
         let columns: Vec<Column> = tx.fetch_all(&cq).await?;
         if columns.is_empty() {
-            return Err(DbError::Schema(format!("table `{table}` is missing in the target")));
+            return Err(DbError::Schema(format!(
+                "table `{table}` is missing in the target"
+            )));
         }
         // Read the source rows as text, one column per query, aligned by rowid.
         let names: Vec<&str> = columns.iter().map(|c| c.column_name.as_str()).collect();
         let mut values: Vec<Vec<Option<String>>> = Vec::new();
         for name in &names {
-            let q = Query::new(format!("SELECT CAST({name} AS TEXT) AS v FROM {table} ORDER BY rowid"));
+            let q = Query::new(format!(
+                "SELECT CAST({name} AS TEXT) AS v FROM {table} ORDER BY rowid"
+            ));
             let cells: Vec<TextCell> = from.fetch_all(&q).await?;
             values.push(cells.into_iter().map(|c| c.v).collect());
         }
         let rows = values.first().map_or(0, Vec::len);
+        // Rows are read column by column above, so index across the columns.
+        #[allow(clippy::needless_range_loop)]
         for r in 0..rows {
-            let mut q = Query::new(format!("INSERT INTO {table} ({}) VALUES (", names.join(", ")));
+            let mut q = Query::new(format!(
+                "INSERT INTO {table} ({}) VALUES (",
+                names.join(", ")
+            ));
             let mut parts = Vec::with_capacity(columns.len());
             for (c, col) in columns.iter().enumerate() {
                 let p = q.opt_text(values[c][r].clone());

@@ -5,16 +5,16 @@
 //! [`Query`], which binds the same arguments on either pool. The only dialect
 //! difference needed so far is "now" ([`Db::now_sql`]).
 
-mod query;
 pub mod demo;
+mod query;
 pub mod reads;
 pub mod rows;
-pub mod synthetic;
 mod schema;
-mod tx;
-pub mod writes;
+pub mod synthetic;
 pub mod time;
+mod tx;
 pub mod url;
+pub mod writes;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -147,7 +147,9 @@ impl Db {
         self.count_query();
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let rows = on_engine!(&self.pool, |p, ts| {
-            bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts).fetch_all(p).await?
+            bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts)
+                .fetch_all(p)
+                .await?
         });
         Ok(rows)
     }
@@ -164,7 +166,9 @@ impl Db {
         self.count_query();
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let n: i64 = on_engine!(&self.pool, |p, ts| {
-            bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts).fetch_one(p).await?
+            bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts)
+                .fetch_one(p)
+                .await?
         });
         Ok(n)
     }
@@ -174,7 +178,10 @@ impl Db {
         self.count_query();
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let n = on_engine!(&self.pool, |p, ts| {
-            bind_all!(sqlx::query(sql), &q.args, ts).execute(p).await?.rows_affected()
+            bind_all!(sqlx::query(sql), &q.args, ts)
+                .execute(p)
+                .await?
+                .rows_affected()
         });
         Ok(n)
     }

@@ -605,8 +605,10 @@ pub async fn memberships_of_groups(
         active(db, "m")
     ));
     let ranked: Vec<RankedMembership> = db.fetch_all(&q).await?;
-    let totals: std::collections::HashMap<String, i64> =
-        ranked.iter().map(|r| (r.row.group_id.clone(), r.group_total)).collect();
+    let totals: std::collections::HashMap<String, i64> = ranked
+        .iter()
+        .map(|r| (r.row.group_id.clone(), r.group_total))
+        .collect();
     let mut rows: Vec<MembershipRow> = ranked.into_iter().map(|r| r.row).collect();
     fill_access_request_ids(db, &mut rows).await?;
     Ok(group_ids
@@ -614,7 +616,11 @@ pub async fn memberships_of_groups(
         .map(|g| r::GroupMembershipSlice {
             group_id: g.clone(),
             total: totals.get(g).copied().unwrap_or(0).max(0) as u64,
-            items: rows.iter().filter(|m| &m.group_id == g).map(|m| t::Membership::from(m.clone())).collect(),
+            items: rows
+                .iter()
+                .filter(|m| &m.group_id == g)
+                .map(|m| t::Membership::from(m.clone()))
+                .collect(),
         })
         .collect())
 }

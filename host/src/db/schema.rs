@@ -201,7 +201,9 @@ pub(super) async fn create_embedded(db: &Db) -> Result<(), DbError> {
 /// Create Access's schema (and, with `demo`, the demo organisation) in SQLite.
 pub(super) async fn create_sqlite(db: &Db, demo: bool) -> Result<(), DbError> {
     let Pool::Sqlite(pool) = &db.pool else {
-        return Err(DbError::Schema("the embedded database must be SQLite".into()));
+        return Err(DbError::Schema(
+            "the embedded database must be SQLite".into(),
+        ));
     };
     let mut tx = pool.begin().await?;
     sqlx::raw_sql(SQLITE_SCHEMA).execute(&mut *tx).await?;

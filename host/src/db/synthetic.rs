@@ -51,7 +51,11 @@ fn user_id(i: usize) -> String {
 }
 
 fn group_id(i: usize) -> String {
-    if i == 0 { BIG_GROUP.into() } else { format!("00gsynth{i:012}") }
+    if i == 0 {
+        BIG_GROUP.into()
+    } else {
+        format!("00gsynth{i:012}")
+    }
 }
 
 /// Kind of group `i`: the first 10 % are roles, the next 10 % app groups.
@@ -80,7 +84,12 @@ struct Batch<'a> {
 
 impl<'a> Batch<'a> {
     fn new(table: &'a str, columns: &'a str) -> Self {
-        Batch { table, columns, q: Query::default(), rows: 0 }
+        Batch {
+            table,
+            columns,
+            q: Query::default(),
+            rows: 0,
+        }
     }
 
     async fn row(&mut self, tx: &mut Tx, values: Vec<String>) -> Result<(), DbError> {
@@ -104,7 +113,10 @@ impl<'a> Batch<'a> {
             return Ok(());
         }
         let mut q = std::mem::take(&mut self.q);
-        q.sql = format!("INSERT INTO {} ({}) VALUES {}", self.table, self.columns, q.sql);
+        q.sql = format!(
+            "INSERT INTO {} ({}) VALUES {}",
+            self.table, self.columns, q.sql
+        );
         tx.execute(&q).await?;
         self.rows = 0;
         Ok(())
@@ -146,12 +158,24 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
             q.text(user_id(i)),
             ts(q, ago(1000)),
             ts(q, ago(10)),
-            if i % 200 == 199 { ts(q, ago(5)) } else { "NULL".into() },
+            if i % 200 == 199 {
+                ts(q, ago(5))
+            } else {
+                "NULL".into()
+            },
             q.text(email),
             q.text(format!("First{i}")),
             q.text(format!("Last{i}")),
             q.text(format!("User {i}")),
-            json_arg(db, q, &format!("{{\"Title\":\"Engineer {}\",\"Manager\":\"User {}\"}}", i % 7, i / 10)),
+            json_arg(
+                db,
+                q,
+                &format!(
+                    "{{\"Title\":\"Engineer {}\",\"Manager\":\"User {}\"}}",
+                    i % 7,
+                    i / 10
+                ),
+            ),
             q.text(format!("E{i:06}")),
             "NULL".into(),
         ];
@@ -159,7 +183,10 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
     }
     users.flush(&mut tx).await?;
 
-    let mut apps = Batch::new("app", "id, created_at, updated_at, deleted_at, name, description, app_group_lifecycle_plugin, plugin_data");
+    let mut apps = Batch::new(
+        "app",
+        "id, created_at, updated_at, deleted_at, name, description, app_group_lifecycle_plugin, plugin_data",
+    );
     for a in 0..APPS {
         let q = &mut apps.q;
         let (id, name) = if a == 0 {
@@ -167,7 +194,16 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
         } else {
             (format!("synthapp{a:012}"), format!("App{a}"))
         };
-        let v = vec![q.text(id), ts(q, ago(900)), ts(q, ago(90)), "NULL".into(), q.text(name), q.text("synthetic app"), "NULL".into(), "'{}'".into()];
+        let v = vec![
+            q.text(id),
+            ts(q, ago(900)),
+            ts(q, ago(90)),
+            "NULL".into(),
+            q.text(name),
+            q.text("synthetic app"),
+            "NULL".into(),
+            "'{}'".into(),
+        ];
         apps.row(&mut tx, v).await?;
     }
     apps.flush(&mut tx).await?;
@@ -187,8 +223,16 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
             "role_group" => format!("Role-Synth-{i}"),
             "app_group" => {
                 let a = app.0;
-                let app_name = if a == 0 { "Access".to_string() } else { format!("App{a}") };
-                if app.1 { format!("App-{app_name}-Owners") } else { format!("App-{app_name}-Group{i}") }
+                let app_name = if a == 0 {
+                    "Access".to_string()
+                } else {
+                    format!("App{a}")
+                };
+                if app.1 {
+                    format!("App-{app_name}-Owners")
+                } else {
+                    format!("App-{app_name}-Group{i}")
+                }
             }
             _ => format!("Group-{i}"),
         };
@@ -198,7 +242,11 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
             q.text(kind),
             ts(q, ago(800)),
             ts(q, ago(30)),
-            if i % 250 == 249 { ts(q, ago(3)) } else { "NULL".into() },
+            if i % 250 == 249 {
+                ts(q, ago(3))
+            } else {
+                "NULL".into()
+            },
             q.text(name),
             q.text(format!("Synthetic group {i} for the scale benchmark")),
             q.boolean(i % 50 != 49),
@@ -219,7 +267,11 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
             }
             "app_group" => {
                 let q = &mut app_groups.q;
-                let app_id = if app.0 == 0 { ACCESS_APP.to_string() } else { format!("synthapp{:012}", app.0) };
+                let app_id = if app.0 == 0 {
+                    ACCESS_APP.to_string()
+                } else {
+                    format!("synthapp{:012}", app.0)
+                };
                 let v = vec![q.text(group_id(i)), q.text(app_id), q.boolean(app.1)];
                 app_groups.row(&mut tx, v).await?;
             }
@@ -238,11 +290,21 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
     for r in 1..=role_count {
         for k in 0..4 {
             map_id += 1;
-            let target = 2 * role_count + 1 + (r * 7 + k * 13) % (scale.groups - 2 * role_count - 1);
+            let target =
+                2 * role_count + 1 + (r * 7 + k * 13) % (scale.groups - 2 * role_count - 1);
             let q = &mut maps.q;
             let v = vec![
-                q.int(map_id), q.text(group_id(r)), q.text(group_id(target)), q.boolean(k == 3),
-                ts(q, ago(300)), ts(q, ago(300)), "NULL".into(), q.text("synthetic"), q.text(DEV_USER), "NULL".into(), "FALSE".into(),
+                q.int(map_id),
+                q.text(group_id(r)),
+                q.text(group_id(target)),
+                q.boolean(k == 3),
+                ts(q, ago(300)),
+                ts(q, ago(300)),
+                "NULL".into(),
+                q.text("synthetic"),
+                q.text(DEV_USER),
+                "NULL".into(),
+                "FALSE".into(),
             ];
             maps.row(&mut tx, v).await?;
         }
@@ -250,24 +312,44 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
     maps.flush(&mut tx).await?;
 
     // Tags and attachments.
-    let mut tags = Batch::new("tag", "id, created_at, updated_at, deleted_at, name, description, constraints, enabled");
+    let mut tags = Batch::new(
+        "tag",
+        "id, created_at, updated_at, deleted_at, name, description, constraints, enabled",
+    );
     for k in 0..100 {
         let q = &mut tags.q;
         let v = vec![
-            q.text(format!("synthtag{k:012}")), ts(q, ago(500)), ts(q, ago(50)), "NULL".into(),
-            q.text(format!("Tag-{k}")), q.text("synthetic tag"),
-            json_arg(db, q, &format!("{{\"member_time_limit\":{}}}", 86_400 * (k + 1))), q.boolean(k % 10 != 9),
+            q.text(format!("synthtag{k:012}")),
+            ts(q, ago(500)),
+            ts(q, ago(50)),
+            "NULL".into(),
+            q.text(format!("Tag-{k}")),
+            q.text("synthetic tag"),
+            json_arg(
+                db,
+                q,
+                &format!("{{\"member_time_limit\":{}}}", 86_400 * (k + 1)),
+            ),
+            q.boolean(k % 10 != 9),
         ];
         tags.row(&mut tx, v).await?;
     }
     tags.flush(&mut tx).await?;
-    let mut tag_maps = Batch::new("okta_group_tag_map", "id, tag_id, group_id, app_tag_map_id, created_at, updated_at, ended_at");
+    let mut tag_maps = Batch::new(
+        "okta_group_tag_map",
+        "id, tag_id, group_id, app_tag_map_id, created_at, updated_at, ended_at",
+    );
     for k in 0..5_000i64 {
         let q = &mut tag_maps.q;
         let g = rng.random_range(0..scale.groups);
         let v = vec![
-            q.int(k + 1), q.text(format!("synthtag{:012}", k % 100)), q.text(group_id(g)), "NULL".into(),
-            ts(q, ago(200)), ts(q, ago(200)), "NULL".into(),
+            q.int(k + 1),
+            q.text(format!("synthtag{:012}", k % 100)),
+            q.text(group_id(g)),
+            "NULL".into(),
+            ts(q, ago(200)),
+            ts(q, ago(200)),
+            "NULL".into(),
         ];
         tag_maps.row(&mut tx, v).await?;
     }
@@ -287,12 +369,17 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
         pairs.push((1, g + 1, g % 10 == 0));
     }
     // Make the dev user an Access admin: a member of App-Access-Owners.
-    let access_owners = (role_count + 1..=2 * role_count).find(|i| i % APPS == 0 && (i - role_count) <= APPS);
+    let access_owners =
+        (role_count + 1..=2 * role_count).find(|i| i % APPS == 0 && (i - role_count) <= APPS);
     if let Some(g) = access_owners {
         pairs.push((0, g, false));
     }
     while pairs.len() < scale.memberships {
-        pairs.push((rng.random_range(0..scale.users), rng.random_range(0..scale.groups), rng.random_bool(0.1)));
+        pairs.push((
+            rng.random_range(0..scale.users),
+            rng.random_range(0..scale.groups),
+            rng.random_bool(0.1),
+        ));
     }
     for (u, g, owner) in pairs {
         mid += 1;
@@ -302,13 +389,26 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
         let (ended, ended_by) = if roll < 0.70 || g == 0 || u <= 1 {
             ("NULL".to_string(), "NULL".to_string())
         } else if roll < 0.85 {
-            (ts(q, t0 + Duration::days(rng.random_range(1..200))), "NULL".to_string())
+            (
+                ts(q, t0 + Duration::days(rng.random_range(1..200))),
+                "NULL".to_string(),
+            )
         } else {
             (ts(q, ago(rng.random_range(0..100))), q.text(DEV_USER))
         };
         let v = vec![
-            q.int(mid), q.text(user_id(u)), q.text(group_id(g)), "NULL".into(), q.boolean(owner),
-            ts(q, created), ts(q, created), ended, q.text("synthetic grant"), q.text(DEV_USER), ended_by, "FALSE".into(),
+            q.int(mid),
+            q.text(user_id(u)),
+            q.text(group_id(g)),
+            "NULL".into(),
+            q.boolean(owner),
+            ts(q, created),
+            ts(q, created),
+            ended,
+            q.text("synthetic grant"),
+            q.text(DEV_USER),
+            ended_by,
+            "FALSE".into(),
         ];
         members.row(&mut tx, v).await?;
     }
@@ -324,13 +424,34 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
         let status = ["PENDING", "APPROVED", "REJECTED"][k % 3];
         let q = &mut ar.q;
         let created = ago(rng.random_range(0..700));
-        let resolved = if status == "PENDING" { "NULL".to_string() } else { ts(q, created + Duration::hours(5)) };
+        let resolved = if status == "PENDING" {
+            "NULL".to_string()
+        } else {
+            ts(q, created + Duration::hours(5))
+        };
         let v = vec![
-            q.text(format!("ARsynth{k:013}")), ts(q, created), ts(q, created), resolved, format!("'{status}'"),
-            q.text(user_id(rng.random_range(0..scale.users))), q.text(group_id(rng.random_range(0..scale.groups))),
-            q.boolean(k % 7 == 0), q.text(format!("synthetic reason {k}")), "NULL".into(),
-            if status == "PENDING" { "NULL".into() } else { q.text(DEV_USER) },
-            q.text(if status == "PENDING" { "" } else { "synthetic resolution" }), "NULL".into(), "NULL".into(),
+            q.text(format!("ARsynth{k:013}")),
+            ts(q, created),
+            ts(q, created),
+            resolved,
+            format!("'{status}'"),
+            q.text(user_id(rng.random_range(0..scale.users))),
+            q.text(group_id(rng.random_range(0..scale.groups))),
+            q.boolean(k % 7 == 0),
+            q.text(format!("synthetic reason {k}")),
+            "NULL".into(),
+            if status == "PENDING" {
+                "NULL".into()
+            } else {
+                q.text(DEV_USER)
+            },
+            q.text(if status == "PENDING" {
+                ""
+            } else {
+                "synthetic resolution"
+            }),
+            "NULL".into(),
+            "NULL".into(),
         ];
         ar.row(&mut tx, v).await?;
     }
@@ -343,10 +464,23 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
         let q = &mut rr.q;
         let created = ago(rng.random_range(0..700));
         let v = vec![
-            q.text(format!("RRsynth{k:013}")), ts(q, created), ts(q, created), "NULL".into(), "'PENDING'".into(),
-            q.text(user_id(rng.random_range(0..scale.users))), q.text(group_id(1 + k % role_count)),
-            q.text(group_id(2 * role_count + 1 + k % (scale.groups - 2 * role_count - 1))),
-            "FALSE".into(), q.text("synthetic"), "NULL".into(), "NULL".into(), "''".into(), "NULL".into(), "NULL".into(),
+            q.text(format!("RRsynth{k:013}")),
+            ts(q, created),
+            ts(q, created),
+            "NULL".into(),
+            "'PENDING'".into(),
+            q.text(user_id(rng.random_range(0..scale.users))),
+            q.text(group_id(1 + k % role_count)),
+            q.text(group_id(
+                2 * role_count + 1 + k % (scale.groups - 2 * role_count - 1),
+            )),
+            "FALSE".into(),
+            q.text("synthetic"),
+            "NULL".into(),
+            "NULL".into(),
+            "''".into(),
+            "NULL".into(),
+            "NULL".into(),
         ];
         rr.row(&mut tx, v).await?;
     }
@@ -362,10 +496,28 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
         let a = json_arg(db, q, "[]");
         let b = json_arg(db, q, "[]");
         let v = vec![
-            q.text(format!("GRsynth{k:013}")), ts(q, created), ts(q, created), "NULL".into(), "'PENDING'".into(),
-            q.text(user_id(rng.random_range(0..scale.users))), q.text(name.clone()), q.text(""), q.text("okta_group"),
-            "NULL".into(), "NULL".into(), a, q.text("synthetic"), "NULL".into(), q.text(name), q.text(""),
-            q.text("okta_group"), "NULL".into(), "NULL".into(), b, "''".into(), "NULL".into(),
+            q.text(format!("GRsynth{k:013}")),
+            ts(q, created),
+            ts(q, created),
+            "NULL".into(),
+            "'PENDING'".into(),
+            q.text(user_id(rng.random_range(0..scale.users))),
+            q.text(name.clone()),
+            q.text(""),
+            q.text("okta_group"),
+            "NULL".into(),
+            "NULL".into(),
+            a,
+            q.text("synthetic"),
+            "NULL".into(),
+            q.text(name),
+            q.text(""),
+            q.text("okta_group"),
+            "NULL".into(),
+            "NULL".into(),
+            b,
+            "''".into(),
+            "NULL".into(),
         ];
         gr.row(&mut tx, v).await?;
     }

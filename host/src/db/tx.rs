@@ -48,7 +48,9 @@ impl Tx {
     {
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         Ok(on_tx!(self, |c, ts| {
-            bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts).fetch_all(c).await?
+            bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts)
+                .fetch_all(c)
+                .await?
         }))
     }
 
@@ -62,14 +64,19 @@ impl Tx {
     pub async fn fetch_count(&mut self, q: &Query) -> Result<i64, DbError> {
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         Ok(on_tx!(self, |c, ts| {
-            bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts).fetch_one(c).await?
+            bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts)
+                .fetch_one(c)
+                .await?
         }))
     }
 
     pub async fn execute(&mut self, q: &Query) -> Result<u64, DbError> {
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         Ok(on_tx!(self, |c, ts| {
-            bind_all!(sqlx::query(sql), &q.args, ts).execute(c).await?.rows_affected()
+            bind_all!(sqlx::query(sql), &q.args, ts)
+                .execute(c)
+                .await?
+                .rows_affected()
         }))
     }
 
@@ -81,4 +88,3 @@ impl Tx {
         Ok(())
     }
 }
-

@@ -12,7 +12,9 @@ use chrono::{Duration, NaiveDateTime};
 use rand::Rng;
 use serde_json::{Value, json};
 
-use super::reads::{self, ACCESS_REQUEST_SELECT, GROUP_REQUEST_SELECT, GROUP_SELECT, ROLE_REQUEST_SELECT};
+use super::reads::{
+    self, ACCESS_REQUEST_SELECT, GROUP_REQUEST_SELECT, GROUP_SELECT, ROLE_REQUEST_SELECT,
+};
 use super::rows::{AccessRequestRow, GroupRequestRow, GroupRow, RoleRequestRow, parse_constraints};
 use super::time::{from_wit, now};
 use super::{Db, DbError, Query, Tx};
@@ -84,14 +86,18 @@ fn random_id(len: usize, digits: bool) -> String {
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let set = if digits { ALNUM } else { LETTERS };
     let mut rng = rand::rng();
-    (0..len).map(|_| set[rng.random_range(0..set.len())] as char).collect()
+    (0..len)
+        .map(|_| set[rng.random_range(0..set.len())] as char)
+        .collect()
 }
 
 fn check_scope(w: &WriteContext<'_>) -> Result<(), WriteError> {
     if w.caller.has_scope(SCOPE_CREATE_REQUESTS) {
         Ok(())
     } else {
-        Err(WriteError::Denied(crate::capabilities::scope_error(SCOPE_CREATE_REQUESTS)))
+        Err(WriteError::Denied(crate::capabilities::scope_error(
+            SCOPE_CREATE_REQUESTS,
+        )))
     }
 }
 
@@ -100,7 +106,8 @@ fn user_json(u: &UserRef) -> Value {
 }
 
 fn ts_json(t: Option<NaiveDateTime>) -> Value {
-    t.map(|t| json!(t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string())).unwrap_or(Value::Null)
+    t.map(|t| json!(t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()))
+        .unwrap_or(Value::Null)
 }
 
 fn group_json(g: &GroupRow) -> Value {
@@ -140,7 +147,12 @@ async fn group_managers(db: &Db, group_id: &str) -> Result<Vec<UserRef>, DbError
 }
 
 /// Users with an active row (`owner` or member) in the app's non-deleted owner groups.
-async fn app_owner_group_users(db: &Db, app_filter: &str, arg: &str, owner: bool) -> Result<Vec<UserRef>, DbError> {
+async fn app_owner_group_users(
+    db: &Db,
+    app_filter: &str,
+    arg: &str,
+    owner: bool,
+) -> Result<Vec<UserRef>, DbError> {
     let mut q = Query::new(
         "SELECT DISTINCT u.id AS id, u.email AS email FROM okta_user_group_member m \
          JOIN okta_user u ON u.id = m.user_id JOIN app_group ag ON ag.id = m.group_id \
@@ -177,7 +189,8 @@ async fn request_approvers(
     mut managers: Vec<UserRef>,
 ) -> Result<Vec<UserRef>, DbError> {
     let is_app_group = group.group_type == "app_group";
-    if is_app_group && (managers.is_empty() || only(&managers, requester))
+    if is_app_group
+        && (managers.is_empty() || only(&managers, requester))
         && let Some(app) = &group.app_id
     {
         managers = app_managers(db, app).await?;
@@ -203,10 +216,20 @@ async fn enabled_group_tags(db: &Db, group_id: &str) -> Result<Vec<TagRef>, DbEr
 }
 
 async fn role_members(db: &Db, role_id: &str) -> Result<BTreeSet<String>, DbError> {
-    let mut q = Query::new("SELECT DISTINCT m.user_id AS id FROM okta_user_group_member m WHERE m.group_id = ");
+    let mut q = Query::new(
+        "SELECT DISTINCT m.user_id AS id FROM okta_user_group_member m WHERE m.group_id = ",
+    );
     let r = q.text(role_id);
-    q.push(&format!("{r} AND m.is_owner = FALSE AND {}", reads::active(db, "m")));
-    Ok(db.fetch_all::<IdRow>(&q).await?.into_iter().map(|r| r.id).collect())
+    q.push(&format!(
+        "{r} AND m.is_owner = FALSE AND {}",
+        reads::active(db, "m")
+    ));
+    Ok(db
+        .fetch_all::<IdRow>(&q)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
 }
 
 /// Reject the given pending requests of `table` with `reason` (the supersede step).
@@ -234,8 +257,14 @@ async fn reject_pending(
     Ok(())
 }
 
-async fn pending_ids(db: &Db, table: &str, conditions: &[(&str, Arg2)]) -> Result<Vec<String>, DbError> {
-    let mut q = Query::new(format!("SELECT rq.id AS id FROM {table} rq WHERE rq.status = 'PENDING' AND rq.resolved_at IS NULL"));
+async fn pending_ids(
+    db: &Db,
+    table: &str,
+    conditions: &[(&str, Arg2)],
+) -> Result<Vec<String>, DbError> {
+    let mut q = Query::new(format!(
+        "SELECT rq.id AS id FROM {table} rq WHERE rq.status = 'PENDING' AND rq.resolved_at IS NULL"
+    ));
     for (col, v) in conditions {
         let p = match v {
             Arg2::Text(s) => q.text(s.clone()),
@@ -244,7 +273,12 @@ async fn pending_ids(db: &Db, table: &str, conditions: &[(&str, Arg2)]) -> Resul
         q.push(&format!(" AND rq.{col} = {p}"));
     }
     q.push(" ORDER BY rq.created_at");
-    Ok(db.fetch_all::<IdRow>(&q).await?.into_iter().map(|r| r.id).collect())
+    Ok(db
+        .fetch_all::<IdRow>(&q)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
 }
 
 enum Arg2 {
@@ -280,13 +314,27 @@ pub async fn create_access_request(
         ],
     )
     .await?;
-    let approvers = request_approvers(db, &group, &requester.id, group_managers(db, &group.id).await?).await?;
+    let approvers = request_approvers(
+        db,
+        &group,
+        &requester.id,
+        group_managers(db, &group.id).await?,
+    )
+    .await?;
 
     let at = now();
     let id = random_id(20, false);
     let mut events = Vec::new();
     let mut tx = db.begin().await?;
-    reject_pending(&mut tx, "access_request", &superseded, &requester.id, SUPERSEDED_ACCESS, at).await?;
+    reject_pending(
+        &mut tx,
+        "access_request",
+        &superseded,
+        &requester.id,
+        SUPERSEDED_ACCESS,
+        at,
+    )
+    .await?;
     for old in &superseded {
         events.push(
             AuditEvent::new("ACCESS_REJECT")
@@ -415,7 +463,15 @@ pub async fn create_role_request(
     let id = random_id(20, false);
     let mut events = Vec::new();
     let mut tx = db.begin().await?;
-    reject_pending(&mut tx, "role_request", &superseded, &requester.id, SUPERSEDED_ROLE, at).await?;
+    reject_pending(
+        &mut tx,
+        "role_request",
+        &superseded,
+        &requester.id,
+        SUPERSEDED_ROLE,
+        at,
+    )
+    .await?;
     for old in &superseded {
         events.push(
             AuditEvent::new("ROLE_REQUEST_REJECT")
@@ -472,7 +528,10 @@ pub async fn create_role_request(
                        "request_ownership": input.ownership}),
             )
             .with("requester", user_json(&requester))
-            .with("group_owners", Value::Array(approvers.iter().map(user_json).collect())),
+            .with(
+                "group_owners",
+                Value::Array(approvers.iter().map(user_json).collect()),
+            ),
     );
     emit(&events, &w.audit);
     tracing::info!(
@@ -490,7 +549,10 @@ fn type_name(t: t::GroupType) -> &'static str {
 }
 
 /// The schema-level rules of a group-request body (name pattern and lengths).
-pub fn validate_group_request_body(input: &rq::GroupRequestInput, settings: &WriteSettings) -> Result<(), WriteError> {
+pub fn validate_group_request_body(
+    input: &rq::GroupRequestInput,
+    settings: &WriteSettings,
+) -> Result<(), WriteError> {
     let kind = type_name(input.group_type);
     let name = &input.name;
     if name.is_empty() {
@@ -519,8 +581,12 @@ pub fn validate_group_request_body(input: &rq::GroupRequestInput, settings: &Wri
     if settings.require_descriptions && input.description.trim().is_empty() {
         return Err(WriteError::Invalid("Description is required.".into()));
     }
-    if input.group_type == t::GroupType::AppGroup && input.app_id.as_deref().unwrap_or("").is_empty() {
-        return Err(WriteError::Invalid("app_group.requested_app_id: Field required".into()));
+    if input.group_type == t::GroupType::AppGroup
+        && input.app_id.as_deref().unwrap_or("").is_empty()
+    {
+        return Err(WriteError::Invalid(
+            "app_group.requested_app_id: Field required".into(),
+        ));
     }
     Ok(())
 }
@@ -537,7 +603,11 @@ pub async fn create_group_request(
         .ok_or_else(|| WriteError::Denied(NOT_ALLOWED.into()))?;
     let is_app_group = input.group_type == t::GroupType::AppGroup;
     // Extra fields are dropped for non-app types, as Access's schema union does.
-    let app_id = if is_app_group { input.app_id.clone().filter(|a| !a.is_empty()) } else { None };
+    let app_id = if is_app_group {
+        input.app_id.clone().filter(|a| !a.is_empty())
+    } else {
+        None
+    };
     let app = match &app_id {
         Some(a) => Some(
             reads::find_app(db, a, false)
@@ -545,7 +615,11 @@ pub async fn create_group_request(
                 .filter(|app| app.id == *a)
                 .ok_or_else(|| WriteError::NotFound("App not found".into()))?,
         ),
-        None if is_app_group => return Err(WriteError::Invalid("app_id is required for app group requests".into())),
+        None if is_app_group => {
+            return Err(WriteError::Invalid(
+                "app_id is required for app group requests".into(),
+            ));
+        }
         None => None,
     };
     let tags = if input.tag_ids.is_empty() {
@@ -566,9 +640,13 @@ pub async fn create_group_request(
     let name = &input.name;
     let declines = name.ends_with("-Owners")
         || (input.group_type == t::GroupType::RoleGroup) != name.starts_with("Role-")
-        || app.as_ref().is_some_and(|a| !name.starts_with(&format!("App-{}-", a.name)));
+        || app
+            .as_ref()
+            .is_some_and(|a| !name.starts_with(&format!("App-{}-", a.name)));
     if declines {
-        return Err(WriteError::Invalid("Group request could not be created".into()));
+        return Err(WriteError::Invalid(
+            "Group request could not be created".into(),
+        ));
     }
 
     let at = now();
@@ -611,13 +689,24 @@ pub async fn create_group_request(
     let tags_json = serde_json::to_string(&input.tag_ids).unwrap_or_else(|_| "[]".into());
     let mut events = Vec::new();
     let mut tx = db.begin().await?;
-    reject_pending(&mut tx, "group_request", &superseded, &requester.id, SUPERSEDED_GROUP, at).await?;
+    reject_pending(
+        &mut tx,
+        "group_request",
+        &superseded,
+        &requester.id,
+        SUPERSEDED_GROUP,
+        at,
+    )
+    .await?;
     for old in &superseded {
         events.push(
             AuditEvent::new("GROUP_REQUEST_REJECT")
                 .with("current_user_id", json!(requester.id))
                 .with("current_user_email", json!(requester.email))
-                .with("group_request", json!({"id": old, "rejection_reason": SUPERSEDED_GROUP}))
+                .with(
+                    "group_request",
+                    json!({"id": old, "rejection_reason": SUPERSEDED_GROUP}),
+                )
                 .with("requester", user_json(&requester)),
         );
     }
@@ -670,9 +759,22 @@ pub async fn create_group_request(
         "request_reason": input.reason,
     });
     if auto_approve && !name_taken {
-        let app = app.as_ref().ok_or_else(|| DbError::Query("app vanished".into()))?;
+        let app = app
+            .as_ref()
+            .ok_or_else(|| DbError::Query("app vanished".into()))?;
         let group_id = format!("00g{}", random_id(17, true));
-        approve_app_group(&mut tx, db, &requester, app, &group_id, input, &tags, ownership_end, at).await?;
+        approve_app_group(
+            &mut tx,
+            db,
+            &requester,
+            app,
+            &group_id,
+            input,
+            &tags,
+            ownership_end,
+            at,
+        )
+        .await?;
         let mut u = Query::new("UPDATE group_request SET status = 'APPROVED', ");
         let now_p = u.timestamp(at);
         let who = u.text(requester.id.clone());
@@ -688,8 +790,11 @@ pub async fn create_group_request(
             AuditEvent::new("GROUP_CREATE")
                 .with("current_user_id", json!(requester.id))
                 .with("current_user_email", json!(requester.email))
-                .with("group", json!({"id": group_id, "name": name, "type": "app_group",
-                    "app": {"id": app.id, "name": app.name}})),
+                .with(
+                    "group",
+                    json!({"id": group_id, "name": name, "type": "app_group",
+                    "app": {"id": app.id, "name": app.name}}),
+                ),
         );
         events.push(
             AuditEvent::new("GROUP_REQUEST_APPROVE")
@@ -709,7 +814,10 @@ pub async fn create_group_request(
                 .with("current_user_email", json!(requester.email))
                 .with("group_request", request_json)
                 .with("requester", user_json(&requester))
-                .with("group_owners", Value::Array(approvers.iter().map(user_json).collect())),
+                .with(
+                    "group_owners",
+                    Value::Array(approvers.iter().map(user_json).collect()),
+                ),
         );
     }
     let mut read = Query::new(GROUP_REQUEST_SELECT);
@@ -730,7 +838,11 @@ pub async fn create_group_request(
 }
 
 /// `min(now + limit, requested)`, or `now + limit` when nothing was requested.
-fn clip(requested: Option<NaiveDateTime>, limit_secs: Option<i64>, at: NaiveDateTime) -> Option<NaiveDateTime> {
+fn clip(
+    requested: Option<NaiveDateTime>,
+    limit_secs: Option<i64>,
+    at: NaiveDateTime,
+) -> Option<NaiveDateTime> {
     match limit_secs {
         None => requested,
         Some(l) => {
@@ -779,14 +891,19 @@ async fn approve_app_group(
     tx.execute(&ag).await?;
 
     // The app's active tags propagate to its new group.
-    let mut atq = Query::new("SELECT CAST(at.id AS BIGINT) AS id, at.tag_id AS tag_id FROM app_tag_map at WHERE at.app_id = ");
+    let mut atq = Query::new(
+        "SELECT CAST(at.id AS BIGINT) AS id, at.tag_id AS tag_id FROM app_tag_map at WHERE at.app_id = ",
+    );
     let p = atq.text(app.id.clone());
     atq.push(&format!("{p} AND {}", reads::active(db, "at")));
     let app_tags: Vec<AppTagRef> = tx.fetch_all(&atq).await?;
-    let mut attach: Vec<(String, Option<i64>)> = tags.iter().map(|t| (t.id.clone(), None)).collect();
+    let mut attach: Vec<(String, Option<i64>)> =
+        tags.iter().map(|t| (t.id.clone(), None)).collect();
     attach.extend(app_tags.iter().map(|m| (m.tag_id.clone(), Some(m.id))));
     for (tag_id, app_tag_map_id) in &attach {
-        let mut m = Query::new("INSERT INTO okta_group_tag_map (tag_id, group_id, app_tag_map_id, created_at, updated_at, ended_at) VALUES (");
+        let mut m = Query::new(
+            "INSERT INTO okta_group_tag_map (tag_id, group_id, app_tag_map_id, created_at, updated_at, ended_at) VALUES (",
+        );
         let vals = [
             m.text(tag_id.clone()),
             m.text(group_id),
@@ -806,9 +923,13 @@ async fn approve_app_group(
         .filter_map(|t| parse_constraints(t.constraints.as_deref()).owner_time_limit)
         .min();
     if !app_tag_ids.is_empty() {
-        let mut tq = Query::new("SELECT tg.id AS id, tg.enabled AS enabled, CAST(tg.constraints AS TEXT) AS constraints FROM tag tg WHERE tg.id IN ");
+        let mut tq = Query::new(
+            "SELECT tg.id AS id, tg.enabled AS enabled, CAST(tg.constraints AS TEXT) AS constraints FROM tag tg WHERE tg.id IN ",
+        );
         let list = tq.text_list(&app_tag_ids);
-        tq.push(&format!("{list} AND tg.deleted_at IS NULL AND tg.enabled = TRUE"));
+        tq.push(&format!(
+            "{list} AND tg.deleted_at IS NULL AND tg.enabled = TRUE"
+        ));
         let more: Vec<TagRef> = tx.fetch_all(&tq).await?;
         let more_limit = more
             .iter()

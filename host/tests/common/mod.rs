@@ -37,9 +37,11 @@ impl TestDb {
                 p.close().await;
             }
             if let Ok(mut c) = PgConnection::connect(admin).await {
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&mut c)
-                    .await;
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut c)
+                .await;
             }
         }
     }
@@ -61,8 +63,15 @@ pub async fn sqlite() -> TestDb {
         demo_db: dir.path().join("access.db"),
         max_connections: 4,
     };
-    let db = Db::connect(&cfg, &directory()).await.expect("demo SQLite database");
-    TestDb { db, engine: "sqlite", _dir: Some(dir), pg: None }
+    let db = Db::connect(&cfg, &directory())
+        .await
+        .expect("demo SQLite database");
+    TestDb {
+        db,
+        engine: "sqlite",
+        _dir: Some(dir),
+        pg: None,
+    }
 }
 
 pub fn postgres_admin_url() -> Option<String> {
@@ -88,19 +97,36 @@ pub fn with_database(admin: &str, name: &str) -> String {
 pub async fn postgres() -> Option<TestDb> {
     let admin = postgres_admin_url()?;
     let name = format!("access_mcp_test_{}", hex::encode(rand::random::<[u8; 6]>()));
-    let mut c = PgConnection::connect(&admin).await.expect("connect to DATABASE_TEST_POSTGRES");
+    let mut c = PgConnection::connect(&admin)
+        .await
+        .expect("connect to DATABASE_TEST_POSTGRES");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut c)
         .await
         .expect("create test database");
     c.close().await.ok();
     let url = with_database(&admin, &name);
-    demo::create_postgres_schema(&url).await.expect("Access schema on PostgreSQL");
-    let cfg = DatabaseConfig { database_uri: Some(url), demo_db: "unused.db".into(), max_connections: 4 };
-    let db = Db::connect(&cfg, &directory()).await.expect("connect test database");
+    demo::create_postgres_schema(&url)
+        .await
+        .expect("Access schema on PostgreSQL");
+    let cfg = DatabaseConfig {
+        database_uri: Some(url),
+        demo_db: "unused.db".into(),
+        max_connections: 4,
+    };
+    let db = Db::connect(&cfg, &directory())
+        .await
+        .expect("connect test database");
     let source = sqlite().await;
-    demo::copy_sqlite_to_postgres(&source.db, &db).await.expect("copy demo rows");
-    Some(TestDb { db, engine: "postgresql", _dir: None, pg: Some((admin, name)) })
+    demo::copy_sqlite_to_postgres(&source.db, &db)
+        .await
+        .expect("copy demo rows");
+    Some(TestDb {
+        db,
+        engine: "postgresql",
+        _dir: None,
+        pg: Some((admin, name)),
+    })
 }
 
 /// Run `f` on a fresh SQLite database and, when configured, a fresh PostgreSQL one.
@@ -121,7 +147,11 @@ where
 }
 
 pub fn wumpus() -> Arc<Caller> {
-    Arc::new(Caller { user_id: WUMPUS.into(), email: "wumpus@discord.com".into(), scopes: Caller::all_v1_scopes() })
+    Arc::new(Caller {
+        user_id: WUMPUS.into(),
+        email: "wumpus@discord.com".into(),
+        scopes: Caller::all_v1_scopes(),
+    })
 }
 
 pub fn caller(id: &str, scopes: &[&str]) -> Arc<Caller> {

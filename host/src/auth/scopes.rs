@@ -1,0 +1,85 @@
+//! Scopes from a token's claims (§5.1): `scope`, else `scp`; a string is split
+//! on whitespace, a list gives its truthy elements; an empty result falls back
+//! to `MCP_FALLBACK_SCOPES`. An explicit claim replaces the fallback.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+/// Parse `MCP_FALLBACK_SCOPES` (comma list; empty means fail-closed).
+pub fn fallback(setting: &str) -> BTreeSet<String> {
+    crate::config::split_list(setting).into_iter().collect()
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+fn parse(v: &Value) -> BTreeSet<String> {
+    match v {
+        Value::String(s) => s.split_whitespace().map(String::from).collect(),
+        Value::Array(items) => items
+            .iter()
+            .filter(|i| truthy(i))
+            .map(|i| match i {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+/// The scopes a token carries, or the fallback when it carries none.
+pub fn from_claims(claims: &Value, fallback: &BTreeSet<String>) -> BTreeSet<String> {
+    let claim = claims
+        .get("scope")
+        .filter(|v| truthy(v))
+        .or_else(|| claims.get("scp"));
+    let parsed = claim.map(parse).unwrap_or_default();
+    if parsed.is_empty() {
+        fallback.clone()
+    } else {
+        parsed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn claim_rules() {
+        let fb = fallback(" read_all , create_requests ,");
+        assert_eq!(fb, set(&["create_requests", "read_all"]));
+        assert_eq!(
+            from_claims(&json!({"scope": "read_all"}), &fb),
+            set(&["read_all"])
+        );
+        assert_eq!(
+            from_claims(&json!({"scope": "", "scp": ["read_all", "", null]}), &fb),
+            set(&["read_all"])
+        );
+        assert_eq!(from_claims(&json!({"scope": []}), &fb), fb);
+        assert_eq!(from_claims(&json!({}), &fb), fb);
+        assert_eq!(
+            from_claims(&json!({"scope": "openid email"}), &fb),
+            set(&["email", "openid"])
+        );
+        assert_eq!(from_claims(&json!({"scope": 5}), &fb), fb);
+        assert!(from_claims(&json!({}), &fallback("")).is_empty());
+        assert!(from_claims(&json!({}), &fallback("  ")).is_empty());
+    }
+}
