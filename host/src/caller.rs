@@ -14,6 +14,8 @@ pub struct Caller {
     pub user_id: String,
     pub email: String,
     pub scopes: BTreeSet<String>,
+    /// The credential's expiry (Unix seconds), when it has one.
+    pub expires_at: Option<u64>,
 }
 
 impl Caller {
@@ -24,6 +26,7 @@ impl Caller {
             user_id: String::new(),
             email: String::new(),
             scopes: BTreeSet::new(),
+            expires_at: None,
         }
     }
 

@@ -66,10 +66,12 @@ impl CloudflareProvider {
             return Ok(Err("unknown user"));
         };
         let scopes = scopes::from_claims(&claims, &self.fallback);
+        let expires_at = claims.get("exp").and_then(|e| e.as_u64());
         Ok(Ok(Caller {
             user_id: user.id,
             email: user.email,
             scopes,
+            expires_at,
         }))
     }
 }

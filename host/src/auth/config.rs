@@ -67,6 +67,11 @@ pub struct AuthConfig {
     #[arg(long, env = "ACCESS_MCP_JWKS_MIN_REFETCH_SECS", default_value_t = 30)]
     pub jwks_min_refetch_secs: u64,
 
+    /// Seconds a verified identity is reused for the same credentials (0: verify
+    /// every request). Never past the token's `exp`.
+    #[arg(long, env = "ACCESS_MCP_IDENTITY_CACHE_SECS", default_value_t = 30)]
+    pub identity_cache_secs: u64,
+
     /// How often the OIDC discovery document is refreshed, in seconds.
     #[arg(
         long,
@@ -90,6 +95,7 @@ impl Default for AuthConfig {
             fallback_scopes: "read_all,create_requests".into(),
             jwks_ttl_secs: 600,
             jwks_min_refetch_secs: 30,
+            identity_cache_secs: 30,
             oidc_discovery_refresh_secs: 3600,
         }
     }

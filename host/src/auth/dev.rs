@@ -21,6 +21,7 @@ impl DevProvider {
                 user_id: user.id,
                 email: user.email,
                 scopes: Caller::all_v1_scopes(),
+                expires_at: None,
             })),
             None => {
                 tracing::warn!(email = %self.email, "dev identity: no non-deleted user has this email");

@@ -4,6 +4,7 @@
 //! checked for OIDC, JWKS cached with a TTL and refetched on an unknown `kid`
 //! at most once per interval, the discovery document refreshed periodically.
 
+mod cache;
 mod cloudflare;
 mod config;
 mod dev;
@@ -34,6 +35,7 @@ pub struct Authenticator {
     cloudflare: Option<cloudflare::CloudflareProvider>,
     oidc: Option<oidc::OidcProvider>,
     db: Db,
+    cache: cache::IdentityCache,
 }
 
 impl Authenticator {
@@ -49,6 +51,9 @@ impl Authenticator {
                 .oidc()?
                 .map(|c| oidc::OidcProvider::new(c, fallback.clone())),
             db,
+            cache: cache::IdentityCache::new(std::time::Duration::from_secs(
+                cfg.identity_cache_secs,
+            )),
         })
     }
 
@@ -56,8 +61,21 @@ impl Authenticator {
         self.dev.is_some()
     }
 
-    /// Authenticate one request from its headers.
+    /// Authenticate one request from its headers. A caller verified moments ago
+    /// with the very same credentials is served from the identity cache.
     pub async fn authenticate(&self, headers: &http::HeaderMap) -> Result<Outcome, DbError> {
+        let key = self.cache.key(headers, self.dev.is_some());
+        if let Some(caller) = key.as_ref().and_then(|k| self.cache.get(k)) {
+            return Ok(Outcome::Authenticated(caller));
+        }
+        let outcome = self.authenticate_uncached(headers).await?;
+        if let (Some(k), Outcome::Authenticated(c)) = (key, &outcome) {
+            self.cache.put(k, c.clone(), c.expires_at);
+        }
+        Ok(outcome)
+    }
+
+    async fn authenticate_uncached(&self, headers: &http::HeaderMap) -> Result<Outcome, DbError> {
         let mut reason = "no credentials";
         if let Some(dev) = &self.dev {
             match dev.identify(&self.db).await? {

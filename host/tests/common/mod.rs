@@ -151,6 +151,7 @@ pub fn wumpus() -> Arc<Caller> {
         user_id: WUMPUS.into(),
         email: "wumpus@discord.com".into(),
         scopes: Caller::all_v1_scopes(),
+        expires_at: None,
     })
 }
 
@@ -159,5 +160,6 @@ pub fn caller(id: &str, scopes: &[&str]) -> Arc<Caller> {
         user_id: id.into(),
         email: String::new(),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        expires_at: None,
     })
 }
