@@ -1,8 +1,8 @@
 //! End-to-end tests against the real `access-mcp` binary. One test binary (so
 //! cargo builds it once); modules by topic.
 
-mod auth;
 mod clients;
 mod host;
 mod read_tools;
 mod sandbox;
+mod write_tools;

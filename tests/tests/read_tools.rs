@@ -320,7 +320,7 @@ fn json_type(v: &Value) -> &'static str {
 }
 
 /// Every top-level key is declared, with a matching type.
-fn check_schema(tool: &str, schema: &Value, v: &Value) {
+pub(crate) fn check_schema(tool: &str, schema: &Value, v: &Value) {
     let props = schema["properties"].as_object().expect("properties");
     for (k, x) in v.as_object().expect("object result") {
         let p = props
@@ -336,7 +336,7 @@ fn check_schema(tool: &str, schema: &Value, v: &Value) {
     }
 }
 
-fn strs(v: &Value) -> Vec<String> {
+pub(crate) fn strs(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap_or_else(|| panic!("not an array: {v}"))
         .iter()
@@ -362,7 +362,7 @@ fn set_of(v: Vec<String>) -> BTreeSet<String> {
     v.into_iter().collect()
 }
 
-fn keys(v: &Value) -> BTreeSet<String> {
+pub(crate) fn keys(v: &Value) -> BTreeSet<String> {
     v.as_object()
         .unwrap_or_else(|| panic!("not an object: {v}"))
         .keys()
@@ -384,7 +384,7 @@ fn len(v: &Value) -> usize {
 }
 
 /// `Wed, 03 Jun 2026 15:46:31 +0000`.
-fn is_rfc822(v: &Value) -> bool {
+pub(crate) fn is_rfc822(v: &Value) -> bool {
     let Some(s) = v.as_str() else { return false };
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);

@@ -17,7 +17,8 @@ impl Args {
         }
     }
 
-    fn get(&self, name: &str) -> Option<&Value> {
+    /// An argument that is present and not null.
+    pub fn get(&self, name: &str) -> Option<&Value> {
         self.0.get(name).filter(|v| !v.is_null())
     }
 

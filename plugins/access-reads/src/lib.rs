@@ -10,6 +10,8 @@ wit_bindgen::generate!({
 mod args;
 mod envelope;
 mod error;
+mod shapes;
+mod spec;
 mod tools;
 mod wire;
 
@@ -20,15 +22,18 @@ struct Reads;
 
 impl Guest for Reads {
     fn list_tools() -> Vec<ToolDescriptor> {
-        tools::ALL.iter().map(tools::ToolSpec::descriptor).collect()
+        tools::ALL
+            .iter()
+            .map(|t| t.descriptor(spec::Effect::Read))
+            .collect()
     }
 
     fn call_tool(name: String, arguments: String) -> Result<ToolOutput, String> {
-        let spec = tools::ALL
+        let tool = tools::ALL
             .iter()
             .find(|t| t.name == name)
             .ok_or_else(|| format!("Unknown tool: {name}"))?;
-        Ok(tools::run(spec, &arguments))
+        Ok(spec::run(tool, &arguments))
     }
 }
 

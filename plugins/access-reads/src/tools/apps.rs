@@ -4,10 +4,8 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::{
-    ToolSpec, active_rows, object_schema, q_param, required_str, t_list, t_obj, t_opt_str, t_str,
-};
-use crate::access::directory::reads::{self, MembershipPage};
+use super::{ToolSpec, object_schema, q_param, required_str, t_list, t_obj, t_opt_str, t_str};
+use crate::access::directory::reads::{self, GroupMembershipSlice, MembershipPage};
 use crate::access::directory::types::Group;
 use crate::args::Args;
 use crate::envelope::{self, Paging};
@@ -90,20 +88,43 @@ struct GroupRows {
     owners: MembershipPage,
 }
 
-/// The active member and owner rows of each group, capped at `limit` each.
-///
-/// Host-call count: two per group. The reads interface has no batch of
-/// "memberships of several groups, capped per group" yet; this is the one
-/// place a tool's host calls grow with the rows (here, the app's groups).
-/// Replace with that batch import when the host provides it.
+/// The active member and owner rows of each group, capped at `limit` each:
+/// two host calls (members, owners) whatever the number of groups.
 fn rows_of_groups(groups: &[Group], limit: u32) -> ToolResult<HashMap<String, GroupRows>> {
-    let mut out = HashMap::new();
-    for g in groups {
-        let members = active_rows(None, Some(&g.id), false, limit)?;
-        let owners = active_rows(None, Some(&g.id), true, limit)?;
-        out.insert(g.id.clone(), GroupRows { members, owners });
+    if groups.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(out)
+    let ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
+    let by_group = |slices: Vec<GroupMembershipSlice>| -> HashMap<String, MembershipPage> {
+        slices
+            .into_iter()
+            .map(|s| {
+                let page = MembershipPage {
+                    total: s.total,
+                    items: s.items,
+                };
+                (s.group_id, page)
+            })
+            .collect()
+    };
+    let mut members = by_group(reads::memberships_of_groups(&ids, false, limit)?);
+    let mut owners = by_group(reads::memberships_of_groups(&ids, true, limit)?);
+    let take = |pages: &mut HashMap<String, MembershipPage>, id: &str| {
+        pages.remove(id).unwrap_or(MembershipPage {
+            total: 0,
+            items: Vec::new(),
+        })
+    };
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let rows = GroupRows {
+                members: take(&mut members, id),
+                owners: take(&mut owners, id),
+            };
+            (id.clone(), rows)
+        })
+        .collect())
 }
 
 fn get_app(args: &Args) -> ToolResult<Value> {

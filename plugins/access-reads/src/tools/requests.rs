@@ -4,17 +4,13 @@
 
 use serde_json::{Value, json};
 
-use super::{
-    ToolSpec, active_rows, non_empty, object_schema, q_param, required_str, resolve_me, str_param,
-    t_bool, t_opt_obj, t_opt_str, t_str, t_str_list,
-};
+use super::{ToolSpec, active_rows, non_empty, q_param, required_str, resolve_me, str_param};
 use crate::access::directory::reads::{self, RequestFilter};
-use crate::access::directory::types::{
-    AccessRequest, GroupRequest, GroupType, RequestStatus, RoleRequest,
-};
+use crate::access::directory::types::{GroupType, RequestStatus};
 use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
+use crate::shapes;
 use crate::wire::{self, Lookup, Obj};
 
 /// Said where a user reading a request's reason or end date would want to know (§15 item 8).
@@ -87,83 +83,7 @@ fn id_arg(args: &Args, name: &str) -> ToolResult<Option<String>> {
     Ok(non_empty(args.string(name, "")?))
 }
 
-fn request_schema(extra: Vec<(&'static str, Value)>) -> Value {
-    let mut props = vec![
-        ("id", t_str()),
-        ("requester_user_id", t_opt_str()),
-        ("requester_role_id", t_opt_str()),
-        ("requested_group_id", t_opt_str()),
-        ("request_ownership", t_bool()),
-        ("request_reason", t_opt_str()),
-        ("request_ending_at", t_opt_str()),
-        ("status", t_str()),
-        ("resolver_user_id", t_opt_str()),
-        ("resolution_reason", t_opt_str()),
-        ("resolved_at", t_opt_str()),
-        ("approval_ending_at", t_opt_str()),
-        ("created_at", t_str()),
-        ("updated_at", t_str()),
-        ("requester", t_opt_obj()),
-    ];
-    props.extend(extra);
-    props.extend([
-        ("requested_group", t_opt_obj()),
-        ("active_requested_group", t_opt_obj()),
-        ("resolver", t_opt_obj()),
-        ("active_resolver", t_opt_obj()),
-    ]);
-    object_schema(props)
-}
-
 // ---------------------------------------------------------------- access requests
-
-fn access_scalars(r: &AccessRequest) -> Obj {
-    Obj::new()
-        .s("id", &r.id)
-        .s("requester_user_id", &r.requester_user_id)
-        .s("requested_group_id", &r.requested_group_id)
-        .b("request_ownership", r.request_ownership)
-        .s("request_reason", &r.request_reason)
-        .ot("request_ending_at", r.request_ending_at)
-        .s("status", wire::status(r.status))
-        .os("resolver_user_id", r.resolver_user_id.as_deref())
-        .s("resolution_reason", &r.resolution_reason)
-        .ot("resolved_at", r.resolved_at)
-        .ot("approval_ending_at", r.approval_ending_at)
-        .t("created_at", r.created_at)
-        .t("updated_at", r.updated_at)
-}
-
-fn need_access(lookup: &mut Lookup, r: &AccessRequest) {
-    lookup.need_user(&r.requester_user_id);
-    if let Some(id) = &r.resolver_user_id {
-        lookup.need_user(id);
-    }
-    lookup.need_group(&r.requested_group_id);
-}
-
-/// `AccessRequestSummary` / `AccessRequestDetail`, given the `requested_group` to use.
-fn access_request(lookup: &Lookup, r: &AccessRequest, requested_group: Value) -> Value {
-    access_scalars(r)
-        .v("requester", lookup.user_json(Some(&r.requester_user_id)))
-        .v(
-            "active_requester",
-            lookup.live_user_json(Some(&r.requester_user_id)),
-        )
-        .v("requested_group", requested_group)
-        .ov(
-            "active_requested_group",
-            lookup
-                .live_group(&r.requested_group_id)
-                .map(wire::request_group_ref),
-        )
-        .v("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
-        .v(
-            "active_resolver",
-            lookup.live_user_json(r.resolver_user_id.as_deref()),
-        )
-        .done()
-}
 
 pub const LIST_ACCESS_REQUESTS: ToolSpec = ToolSpec {
     name: "list_access_requests",
@@ -210,19 +130,13 @@ fn list_access_requests(args: &Args) -> ToolResult<Value> {
 
     let mut lookup = Lookup::new();
     for r in &page.items {
-        need_access(&mut lookup, r);
+        shapes::need_access(&mut lookup, r);
     }
     lookup.fetch()?;
     let items = page
         .items
         .iter()
-        .map(|r| {
-            let group = lookup
-                .group(&r.requested_group_id)
-                .map(wire::request_group_ref)
-                .unwrap_or(Value::Null);
-            access_request(&lookup, r, group)
-        })
+        .map(|r| shapes::access_request_summary(&lookup, r))
         .collect();
     Ok(paging.envelope(page.total, items))
 }
@@ -240,7 +154,7 @@ an app group is_owner and app.",
     ),
     params: || vec![required_str("access_request_id", "The access request id.")],
     required: &["access_request_id"],
-    output: || request_schema(vec![("active_requester", t_opt_obj())]),
+    output: shapes::access_request_schema,
     handler: get_access_request,
 };
 
@@ -252,7 +166,7 @@ fn get_access_request(args: &Args) -> ToolResult<Value> {
     let role_maps = reads::role_mappings_of_roles(&group_ids)?;
 
     let mut lookup = Lookup::new();
-    need_access(&mut lookup, &r);
+    shapes::need_access(&mut lookup, &r);
     for m in &tag_maps {
         lookup.need_group_tag_map(m);
     }
@@ -293,65 +207,10 @@ fn get_access_request(args: &Args) -> ToolResult<Value> {
             o.done()
         }
     };
-    Ok(access_request(&lookup, &r, rich))
+    Ok(shapes::access_request(&lookup, &r, rich))
 }
 
 // ---------------------------------------------------------------- role requests
-
-fn role_scalars(r: &RoleRequest) -> Obj {
-    Obj::new()
-        .s("id", &r.id)
-        .s("requester_user_id", &r.requester_user_id)
-        .s("requester_role_id", &r.requester_role_id)
-        .s("requested_group_id", &r.requested_group_id)
-        .b("request_ownership", r.request_ownership)
-        .s("request_reason", &r.request_reason)
-        .ot("request_ending_at", r.request_ending_at)
-        .s("status", wire::status(r.status))
-        .os("resolver_user_id", r.resolver_user_id.as_deref())
-        .s("resolution_reason", &r.resolution_reason)
-        .ot("resolved_at", r.resolved_at)
-        .ot("approval_ending_at", r.approval_ending_at)
-        .t("created_at", r.created_at)
-        .t("updated_at", r.updated_at)
-}
-
-fn need_role(lookup: &mut Lookup, r: &RoleRequest) {
-    lookup.need_user(&r.requester_user_id);
-    if let Some(id) = &r.resolver_user_id {
-        lookup.need_user(id);
-    }
-    lookup.need_group(&r.requester_role_id);
-    lookup.need_group(&r.requested_group_id);
-}
-
-/// `RoleRequestSummary` / `RoleRequestDetail`, given `requester_role` and
-/// `requested_group`. `active_requester_role` is the role when it is not
-/// deleted (upstream returned the requested group there: §15 item 6, fixed).
-fn role_request(lookup: &Lookup, r: &RoleRequest, role: Value, group: Value) -> Value {
-    role_scalars(r)
-        .v("requester", lookup.user_json(Some(&r.requester_user_id)))
-        .v("requester_role", role)
-        .ov(
-            "active_requester_role",
-            lookup
-                .live_group(&r.requester_role_id)
-                .map(wire::request_group_ref),
-        )
-        .v("requested_group", group)
-        .ov(
-            "active_requested_group",
-            lookup
-                .live_group(&r.requested_group_id)
-                .map(wire::request_group_ref),
-        )
-        .v("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
-        .v(
-            "active_resolver",
-            lookup.live_user_json(r.resolver_user_id.as_deref()),
-        )
-        .done()
-}
 
 pub const LIST_ROLE_REQUESTS: ToolSpec = ToolSpec {
     name: "list_role_requests",
@@ -400,26 +259,13 @@ fn list_role_requests(args: &Args) -> ToolResult<Value> {
 
     let mut lookup = Lookup::new();
     for r in &page.items {
-        need_role(&mut lookup, r);
+        shapes::need_role(&mut lookup, r);
     }
     lookup.fetch()?;
     let items = page
         .items
         .iter()
-        .map(|r| {
-            let ref_of = |id: &str| {
-                lookup
-                    .group(id)
-                    .map(wire::request_group_ref)
-                    .unwrap_or(Value::Null)
-            };
-            role_request(
-                &lookup,
-                r,
-                ref_of(&r.requester_role_id),
-                ref_of(&r.requested_group_id),
-            )
-        })
+        .map(|r| shapes::role_request_summary(&lookup, r))
         .collect();
     Ok(paging.envelope(page.total, items))
 }
@@ -439,12 +285,7 @@ list_group_memberships on the role for every member.",
     ),
     params: || vec![required_str("role_request_id", "The role request id.")],
     required: &["role_request_id"],
-    output: || {
-        request_schema(vec![
-            ("requester_role", t_opt_obj()),
-            ("active_requester_role", t_opt_obj()),
-        ])
-    },
+    output: shapes::role_request_schema,
     handler: get_role_request,
 };
 
@@ -456,7 +297,7 @@ fn get_role_request(args: &Args) -> ToolResult<Value> {
     let tag_maps = reads::group_tag_maps(Some(std::slice::from_ref(&r.requested_group_id)), None)?;
 
     let mut lookup = Lookup::new();
-    need_role(&mut lookup, &r);
+    shapes::need_role(&mut lookup, &r);
     for m in &members.items {
         lookup.need_membership(m);
     }
@@ -483,67 +324,10 @@ fn get_role_request(args: &Args) -> ToolResult<Value> {
             v
         }
     };
-    Ok(role_request(&lookup, &r, role, group))
+    Ok(shapes::role_request(&lookup, &r, role, group))
 }
 
 // ---------------------------------------------------------------- group requests
-
-/// `GroupRequestDetail`.
-fn group_request(lookup: &Lookup, r: &GroupRequest) -> Value {
-    let tags = |t: &[String]| Value::from(t.to_vec());
-    Obj::new()
-        .s("id", &r.id)
-        .s("status", wire::status(r.status))
-        .s("requested_group_name", &r.requested_group_name)
-        .s(
-            "requested_group_description",
-            &r.requested_group_description,
-        )
-        .s(
-            "requested_group_type",
-            wire::group_type(r.requested_group_type),
-        )
-        .os("requested_app_id", r.requested_app_id.as_deref())
-        .v("requested_group_tags", tags(&r.requested_group_tags))
-        .ot(
-            "requested_ownership_ending_at",
-            r.requested_ownership_ending_at,
-        )
-        .s("request_reason", &r.request_reason)
-        .os("resolved_group_name", r.resolved_group_name.as_deref())
-        .os(
-            "resolved_group_description",
-            r.resolved_group_description.as_deref(),
-        )
-        .os(
-            "resolved_group_type",
-            r.resolved_group_type.map(wire::group_type),
-        )
-        .os("resolved_app_id", r.resolved_app_id.as_deref())
-        .v(
-            "resolved_group_tags",
-            tags(r.resolved_group_tags.as_deref().unwrap_or_default()),
-        )
-        .ot(
-            "resolved_ownership_ending_at",
-            r.resolved_ownership_ending_at,
-        )
-        .s("resolution_reason", &r.resolution_reason)
-        .ot("resolved_at", r.resolved_at)
-        .os("approved_group_id", r.approved_group_id.as_deref())
-        .t("created_at", r.created_at)
-        .t("updated_at", r.updated_at)
-        .v("requester", lookup.user_json(Some(&r.requester_user_id)))
-        .v("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
-        .done()
-}
-
-fn need_group_request(lookup: &mut Lookup, r: &GroupRequest) {
-    lookup.need_user(&r.requester_user_id);
-    if let Some(id) = &r.resolver_user_id {
-        lookup.need_user(id);
-    }
-}
 
 /// What a group request's fields mean, for both group-request tools.
 macro_rules! group_request_fields {
@@ -603,13 +387,13 @@ fn list_group_requests(args: &Args) -> ToolResult<Value> {
 
     let mut lookup = Lookup::new();
     for r in &page.items {
-        need_group_request(&mut lookup, r);
+        shapes::need_group_request(&mut lookup, r);
     }
     lookup.fetch()?;
     let items = page
         .items
         .iter()
-        .map(|r| group_request(&lookup, r))
+        .map(|r| shapes::group_request(&lookup, r))
         .collect();
     Ok(paging.envelope(page.total, items))
 }
@@ -625,32 +409,7 @@ exact id.",
     ),
     params: || vec![required_str("group_request_id", "The group request id.")],
     required: &["group_request_id"],
-    output: || {
-        object_schema(vec![
-            ("id", t_str()),
-            ("status", t_str()),
-            ("requested_group_name", t_str()),
-            ("requested_group_description", t_str()),
-            ("requested_group_type", t_str()),
-            ("requested_app_id", t_opt_str()),
-            ("requested_group_tags", t_str_list()),
-            ("requested_ownership_ending_at", t_opt_str()),
-            ("request_reason", t_str()),
-            ("resolved_group_name", t_opt_str()),
-            ("resolved_group_description", t_opt_str()),
-            ("resolved_group_type", t_opt_str()),
-            ("resolved_app_id", t_opt_str()),
-            ("resolved_group_tags", t_str_list()),
-            ("resolved_ownership_ending_at", t_opt_str()),
-            ("resolution_reason", t_str()),
-            ("resolved_at", t_opt_str()),
-            ("approved_group_id", t_opt_str()),
-            ("created_at", t_str()),
-            ("updated_at", t_str()),
-            ("requester", t_opt_obj()),
-            ("resolver", t_opt_obj()),
-        ])
-    },
+    output: shapes::group_request_schema,
     handler: get_group_request,
 };
 
@@ -658,7 +417,7 @@ fn get_group_request(args: &Args) -> ToolResult<Value> {
     let id = args.required_string("group_request_id")?;
     let r = reads::find_group_request(&id)?.ok_or(ToolError::new("Group request not found"))?;
     let mut lookup = Lookup::new();
-    need_group_request(&mut lookup, &r);
+    shapes::need_group_request(&mut lookup, &r);
     lookup.fetch()?;
-    Ok(group_request(&lookup, &r))
+    Ok(shapes::group_request(&lookup, &r))
 }
