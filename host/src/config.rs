@@ -34,6 +34,9 @@ pub struct ServeConfig {
     pub auth: crate::auth::AuthConfig,
 
     #[command(flatten)]
+    pub signatures: crate::plugins::SignatureConfig,
+
+    #[command(flatten)]
     pub directory: DirectoryConfig,
 
     /// Keep legacy MCP sessions (Mcp-Session-Id, SSE) for protocol versions before
@@ -55,6 +58,15 @@ pub struct ServeConfig {
     /// The canonical public URL of `/mcp`, for the protected-resource metadata.
     #[arg(long, env = "MCP_RESOURCE_URL")]
     pub resource_url: Option<String>,
+
+    /// On SIGTERM, how long calls in flight may take to finish before exit.
+    #[arg(long, env = "ACCESS_MCP_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+
+    /// Serve Prometheus metrics at /metrics.
+    #[arg(long, env = "ACCESS_MCP_METRICS", default_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub metrics: bool,
 
     /// Per-user rate limit on /mcp, e.g. `120/min`; empty for none.
     #[arg(long, env = "MCP_RATE_LIMIT", default_value = "")]

@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod mcp;
+pub mod metrics;
 pub mod plugins;
 pub mod sandbox;
 pub mod server;

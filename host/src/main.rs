@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use access_mcp::config::ServeConfig;
+use access_mcp::plugins::cli::{Outcome, PluginsCommand};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +43,12 @@ enum Command {
         #[arg(long)]
         large: bool,
     },
+    /// Inspect, audit and sign the plugins of a folder (exit 0: all well,
+    /// 1: could not run, 2: a plugin is refused or not validly signed).
+    Plugins {
+        #[command(subcommand)]
+        command: PluginsCommand,
+    },
 }
 
 fn init_logging(format: &str) {
@@ -71,9 +78,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result: anyhow::Result<()> = runtime.block_on(async {
+    let result: anyhow::Result<Outcome> = runtime.block_on(async {
         match cli.command {
             Command::Serve(cfg) => access_mcp::server::serve(*cfg).await?,
+            Command::Plugins { command } => return access_mcp::plugins::cli::run(command).await,
             Command::Demo {
                 database_uri,
                 large,
@@ -97,10 +105,10 @@ fn main() -> ExitCode {
                 );
             }
         }
-        Ok(())
+        Ok(Outcome::Ok)
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("access-mcp: {e:#}");

@@ -19,6 +19,7 @@ use crate::bindings::plugin_types::{self as pt, ToolDescriptor};
 use crate::caller::Caller;
 use crate::capabilities::scope_error;
 use crate::db::Db;
+use crate::metrics::{Metrics, PluginFaultKind, ToolErrorKind, ToolLabel, ToolOutcome};
 use crate::plugins::Registry;
 use crate::sandbox::Sandbox;
 use crate::sandbox::call::{Invocation, Returned};
@@ -37,12 +38,23 @@ pub struct HostState {
     pub registry: Arc<Registry>,
     pub sandbox: Arc<Sandbox>,
     pub db: Db,
+    /// `None` when metrics are off (`ACCESS_MCP_METRICS=false`).
+    pub metrics: Option<Arc<Metrics>>,
     tools: Vec<Tool>,
     prompts: Vec<Prompt>,
 }
 
 impl HostState {
-    pub fn new(registry: Arc<Registry>, sandbox: Arc<Sandbox>, db: Db) -> Self {
+    pub fn new(
+        registry: Arc<Registry>,
+        sandbox: Arc<Sandbox>,
+        db: Db,
+        metrics: Option<Arc<Metrics>>,
+    ) -> Self {
+        if let Some(m) = &metrics {
+            m.plugins_loaded.set(registry.plugins.len() as i64);
+            m.tools_served.set(registry.tools.len() as i64);
+        }
         let tools = registry
             .tools
             .values()
@@ -75,6 +87,7 @@ impl HostState {
             registry,
             sandbox,
             db,
+            metrics,
             tools,
             prompts,
         }
@@ -116,6 +129,51 @@ pub struct McpHost {
 impl McpHost {
     pub fn new(state: Arc<HostState>) -> Self {
         McpHost { state }
+    }
+
+    /// Count one tool call in the metrics (when on).
+    fn record(
+        &self,
+        tool: &str,
+        plugin: &str,
+        took: std::time::Duration,
+        outcome: &Result<Returned, crate::sandbox::PluginFault>,
+    ) {
+        let Some(m) = &self.state.metrics else { return };
+        let label = ToolLabel {
+            tool: tool.to_string(),
+        };
+        m.tool_duration
+            .get_or_create(&label)
+            .observe(took.as_secs_f64());
+        let (kind, fault) = match outcome {
+            Ok(Returned::ToolOutput(Ok(out))) if !out.is_error => ("ok", None),
+            Ok(_) => ("tool_error", None),
+            Err(f) => ("fault", Some(f.kind())),
+        };
+        m.tool_calls
+            .get_or_create(&ToolOutcome {
+                tool: tool.to_string(),
+                outcome: kind,
+            })
+            .inc();
+        if kind != "ok" {
+            let k = fault.unwrap_or("tool_error");
+            m.tool_errors
+                .get_or_create(&ToolErrorKind {
+                    tool: tool.to_string(),
+                    kind: k,
+                })
+                .inc();
+        }
+        if let Some(k) = fault {
+            m.plugin_faults
+                .get_or_create(&PluginFaultKind {
+                    plugin: plugin.to_string(),
+                    kind: k,
+                })
+                .inc();
+        }
     }
 
     fn bound(
@@ -193,6 +251,20 @@ impl ServerHandler for McpHost {
         if let Some(scope) = &route.descriptor.required_scope
             && !caller.has_scope(scope)
         {
+            if let Some(m) = &self.state.metrics {
+                m.tool_errors
+                    .get_or_create(&ToolErrorKind {
+                        tool: name.clone(),
+                        kind: "scope",
+                    })
+                    .inc();
+                m.tool_calls
+                    .get_or_create(&ToolOutcome {
+                        tool: name.clone(),
+                        outcome: "tool_error",
+                    })
+                    .inc();
+            }
             return Ok(json_error_result(&scope_error(scope)).into());
         }
         let arguments =
@@ -220,6 +292,7 @@ impl ServerHandler for McpHost {
                 },
             )
             .await;
+        self.record(&name, &plugin.code.name, started.elapsed(), &outcome);
         match outcome {
             Ok(Returned::ToolOutput(Ok(out))) => {
                 tracing::debug!(tool = %name, plugin = %plugin.code.name, request_id = %request_id,
@@ -229,10 +302,7 @@ impl ServerHandler for McpHost {
                 } else {
                     CallToolResult::success(vec![ContentBlock::text(out.text)])
                 };
-                // `check_output` already proved this parses to a JSON object.
-                result.structured_content = out
-                    .structured_content
-                    .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok());
+                result.structured_content = out.structured;
                 Ok(result.into())
             }
             Ok(Returned::ToolOutput(Err(message))) => Err(McpError::invalid_params(message, None)),

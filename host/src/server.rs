@@ -8,7 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::middleware;
+use axum::response::{IntoResponse, Response};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
@@ -21,9 +24,11 @@ use crate::http::guard::{self, HostGuard};
 use crate::http::prm::{self, ResourceInfo};
 use crate::http::ratelimit::{self, Limits, RateSpecError};
 use crate::mcp::{HostState, McpHost};
-use crate::plugins::{LoadError, Loader, Registry};
-use crate::sandbox::cache::CompiledCache;
-use crate::sandbox::{Sandbox, engine};
+use crate::metrics::Metrics;
+use crate::plugins::folder::{self, FolderError};
+use crate::plugins::signature::{KeyError, SignaturePolicy};
+use crate::plugins::{LoadError, Registry};
+use crate::sandbox::Sandbox;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -37,6 +42,10 @@ pub enum StartError {
     Engine(String),
     #[error(transparent)]
     Plugins(#[from] LoadError),
+    #[error("refusing to start: {0}")]
+    Signatures(#[from] KeyError),
+    #[error(transparent)]
+    Folder(#[from] FolderError),
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
 }
@@ -49,23 +58,29 @@ pub struct Prepared {
     pub failures: Vec<LoadError>,
 }
 
-/// Build the sandbox and load the plugins folder.
+/// Build the sandbox and load the plugins folder (the same code path as
+/// `access-mcp plugins audit`, so the report cannot drift from what is served).
 pub async fn load_plugins(
     cfg: &ServeConfig,
 ) -> Result<(Arc<Sandbox>, Registry, Vec<LoadError>), StartError> {
-    let engine =
-        engine::build_engine(&cfg.sandbox).map_err(|e| StartError::Engine(format!("{e:#}")))?;
-    engine::start_epoch_ticker(&engine);
-    let cache = CompiledCache::new(
-        &engine,
-        cfg.cache_dir.clone().or_else(CompiledCache::default_dir),
-    );
-    let sandbox = Arc::new(Sandbox::new(engine, cfg.sandbox.clone()));
-    let loader = Loader::new(sandbox.clone(), cache);
-    let (loaded, mut failures) = loader.load_folder(&cfg.plugins_dir).await?;
-    let (registry, refused) = Registry::build(loaded);
-    failures.extend(refused);
-    Ok((sandbox, registry, failures))
+    let policy = SignaturePolicy::from_config(&cfg.signatures)?;
+    let folder::LoadedFolder {
+        sandbox,
+        registry,
+        refused,
+        ..
+    } = folder::load(
+        &cfg.sandbox,
+        &cfg.plugins_dir,
+        cfg.cache_dir.clone(),
+        policy,
+    )
+    .await?;
+    Ok((
+        sandbox,
+        registry,
+        refused.into_iter().map(|r| r.error).collect(),
+    ))
 }
 
 pub async fn prepare(cfg: &ServeConfig) -> Result<Prepared, StartError> {
@@ -77,7 +92,8 @@ pub async fn prepare(cfg: &ServeConfig) -> Result<Prepared, StartError> {
     let db = Db::connect(&cfg.database, &cfg.directory).await?;
     let (sandbox, registry, failures) = load_plugins(cfg).await?;
     let auth = Arc::new(Authenticator::new(&cfg.auth, db.clone())?);
-    let state = Arc::new(HostState::new(Arc::new(registry), sandbox, db));
+    let metrics = cfg.metrics.then(Metrics::new);
+    let state = Arc::new(HostState::new(Arc::new(registry), sandbox, db, metrics));
     Ok(Prepared {
         state,
         auth,
@@ -94,7 +110,7 @@ pub fn report(prepared: &Prepared, plugins_dir: &Path) {
         let prompts: Vec<&str> = p.prompts.iter().map(|t| t.name.as_str()).collect();
         tracing::info!(
             plugin = %p.manifest.name, version = %p.manifest.version, grants = ?p.linked,
-            compiled = ?p.cache, tools = ?tools, prompts = ?prompts, "plugin loaded"
+            compiled = ?p.cache, signature = %p.signature, tools = ?tools, prompts = ?prompts, "plugin loaded"
         );
     }
     for f in &prepared.failures {
@@ -132,6 +148,7 @@ pub fn app(cfg: &ServeConfig, prepared: &Prepared, shutdown: CancellationToken) 
     });
     let auth_layer = Arc::new(AuthLayer {
         auth: prepared.auth.clone(),
+        metrics: prepared.state.metrics.clone(),
         limits: prepared.limits.clone(),
         resource: resource.clone(),
         host: prepared.state.clone(),
@@ -156,10 +173,52 @@ pub fn app(cfg: &ServeConfig, prepared: &Prepared, shutdown: CancellationToken) 
             axum::routing::get(prm::document),
         )
         .with_state(resource);
+    let probes = Router::new()
+        .route("/readyz", axum::routing::get(readyz))
+        .route("/metrics", axum::routing::get(metrics))
+        .with_state(prepared.state.clone());
     Router::new()
         .merge(mcp)
         .merge(well_known)
+        .merge(probes)
         .route("/healthz", axum::routing::get(|| async { "ok" }))
+}
+
+/// Ready when the database answers and at least one plugin is loaded.
+async fn readyz(State(state): State<Arc<HostState>>) -> Response {
+    let plugins = state.registry.plugins.len();
+    let db = state.db.ping().await;
+    let ready = db.is_ok() && plugins > 0;
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "not ready" },
+        "database": match &db { Ok(()) => "ok".to_string(), Err(e) => e.to_string() },
+        "plugins": plugins,
+        "tools": state.registry.tools.len(),
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+async fn metrics(State(state): State<Arc<HostState>>) -> Response {
+    match &state.metrics {
+        Some(m) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            m.render(&state.db),
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "metrics are off (ACCESS_MCP_METRICS=false)",
+        )
+            .into_response(),
+    }
 }
 
 /// Serve until SIGTERM or Ctrl-C; calls in flight finish first.
@@ -191,17 +250,31 @@ pub async fn serve(cfg: ServeConfig) -> Result<(), StartError> {
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         shutdown_signal().await;
-        tracing::info!("shutting down");
-        shutdown.cancel();
-    })
-    .await
-    .map_err(|e| StartError::Listen(local, e))
+        tracing::info!("shutting down: no new connections; calls in flight may finish");
+        let _ = signalled_tx.send(());
+    });
+    let grace = Duration::from_secs(cfg.shutdown_grace_secs);
+    tokio::select! {
+        r = server => r.map_err(|e| StartError::Listen(local, e))?,
+        _ = async move {
+            if signalled_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+                // Past the grace period: end what is left (e.g. legacy SSE streams).
+                shutdown.cancel();
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => tracing::warn!(grace_secs = cfg.shutdown_grace_secs, "calls still in flight after the grace period; exiting"),
+    }
+    tracing::info!("stopped");
+    Ok(())
 }
 
 async fn shutdown_signal() {

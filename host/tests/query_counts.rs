@@ -12,8 +12,8 @@ use std::sync::Arc;
 use access_mcp::config::SandboxConfig;
 use access_mcp::db::{Db, Query};
 use access_mcp::plugins::{LoadedPlugin, Loader};
-use access_mcp::sandbox::call::{Invocation, Returned};
 use access_mcp::sandbox::cache::CompiledCache;
+use access_mcp::sandbox::call::{Invocation, Returned};
 use access_mcp::sandbox::state::CallContext;
 use access_mcp::sandbox::{Sandbox, engine};
 use common::*;
@@ -21,20 +21,36 @@ use common::*;
 const GRAFANA: &str = "VOQ3Vfss2E5mQpTYRpVN";
 
 async fn reads_plugin() -> (Arc<Sandbox>, LoadedPlugin) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("root").to_path_buf();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("root")
+        .to_path_buf();
     let manifest = root.join("target/plugins/access-reads.toml");
-    assert!(manifest.exists(), "{} is missing: run .ci/build first", manifest.display());
+    assert!(
+        manifest.exists(),
+        "{} is missing: run .ci/build first",
+        manifest.display()
+    );
     let cfg = SandboxConfig::default();
     let engine = engine::build_engine(&cfg).expect("engine");
     engine::start_epoch_ticker(&engine);
     let sandbox = Arc::new(Sandbox::new(engine.clone(), cfg));
     let cache = CompiledCache::new(&engine, Some(root.join("target/test-compile-cache")));
-    let plugin = Loader::new(sandbox.clone(), cache).load(&manifest).await.expect("load access-reads");
+    let plugin = Loader::new(sandbox.clone(), cache)
+        .load(&manifest)
+        .await
+        .expect("load access-reads");
     (sandbox, plugin)
 }
 
 /// Statements one tool call runs, and its JSON result.
-async fn count(sandbox: &Sandbox, plugin: &LoadedPlugin, db: &Db, tool: &str, args: serde_json::Value) -> (u64, serde_json::Value) {
+async fn count(
+    sandbox: &Sandbox,
+    plugin: &LoadedPlugin,
+    db: &Db,
+    tool: &str,
+    args: serde_json::Value,
+) -> (u64, serde_json::Value) {
     let ctx = CallContext {
         plugin: plugin.code.name.clone(),
         tool: Some(Arc::from(tool)),
@@ -46,11 +62,20 @@ async fn count(sandbox: &Sandbox, plugin: &LoadedPlugin, db: &Db, tool: &str, ar
     };
     let before = db.queries_run();
     let out = sandbox
-        .invoke(&plugin.code, ctx, Invocation::CallTool { name: tool.into(), arguments: args.to_string() })
+        .invoke(
+            &plugin.code,
+            ctx,
+            Invocation::CallTool {
+                name: tool.into(),
+                arguments: args.to_string(),
+            },
+        )
         .await
         .expect("tool call");
     let n = db.queries_run() - before;
-    let Returned::ToolOutput(Ok(o)) = out else { panic!("unexpected result") };
+    let Returned::ToolOutput(Ok(o)) = out else {
+        panic!("unexpected result")
+    };
     assert!(!o.is_error, "{tool}: {}", o.text);
     (n, serde_json::from_str(&o.text).expect("json"))
 }
@@ -114,7 +139,10 @@ async fn inflate(db: &Db) {
              VALUES ('00grinflate{r:09}', 'role_group', {now}, {now}, 'Role-Inflated{r}', '', TRUE, '{{}}', '{{}}')"
         ))
         .await;
-        exec(format!("INSERT INTO role_group (id) VALUES ('00grinflate{r:09}')")).await;
+        exec(format!(
+            "INSERT INTO role_group (id) VALUES ('00grinflate{r:09}')"
+        ))
+        .await;
         exec(format!(
             "INSERT INTO role_group_map (id, role_id, group_id, is_owner, created_at, updated_at, created_reason, should_expire) \
              VALUES ({}, '00grinflate{r:09}', '{ENGINEERING}', {}, {now}, {now}, 'inflated', FALSE)",
@@ -133,10 +161,16 @@ async fn detail_tools_run_a_constant_number_of_queries() {
     on_both(|tdb| async move {
         let db = &tdb.db;
         let calls = [
-            ("get_group", serde_json::json!({"group_id_or_name": ENGINEERING})),
+            (
+                "get_group",
+                serde_json::json!({"group_id_or_name": ENGINEERING}),
+            ),
             ("get_user", serde_json::json!({"user_id_or_email": "@me"})),
             ("get_app", serde_json::json!({"app_id_or_name": GRAFANA})),
-            ("get_role", serde_json::json!({"role_id_or_name": ROLE_BACKEND})),
+            (
+                "get_role",
+                serde_json::json!({"role_id_or_name": ROLE_BACKEND}),
+            ),
         ];
         let mut before = Vec::new();
         for (tool, args) in &calls {
@@ -145,10 +179,17 @@ async fn detail_tools_run_a_constant_number_of_queries() {
         inflate(db).await;
         for ((tool, args), (n0, v0)) in calls.iter().zip(before) {
             let (n1, v1) = count(sandbox, plugin, db, tool, args.clone()).await;
-            println!("{}: {tool} ran {n0} statements on the demo, {n1} with hundreds more rows", tdb.engine);
+            println!(
+                "{}: {tool} ran {n0} statements on the demo, {n1} with hundreds more rows",
+                tdb.engine
+            );
             // Batch calls are skipped for empty id lists, so counts may differ by a
             // little; an N+1 would add hundreds.
-            assert!(n1 <= n0 + 2, "{tool} on {}: {n0} → {n1} statements: the count grew with the rows", tdb.engine);
+            assert!(
+                n1 <= n0 + 2,
+                "{tool} on {}: {n0} → {n1} statements: the count grew with the rows",
+                tdb.engine
+            );
             assert!(n1 <= 20, "{tool}: {n1} statements");
             assert!(v0 != v1, "{tool}: the added rows are visible in the result");
         }

@@ -249,6 +249,29 @@ fn scopes_attenuate_and_fall_back() {
         "{}",
         r.body
     );
+    // Rows 7 and 25: with only read_all, the write tools answer the create_requests error.
+    for (tool, args) in [
+        (
+            "create_access_request",
+            json!({"group_id": "00gVlPE2eVMAQINp4Bdv"}),
+        ),
+        (
+            "create_role_request",
+            json!({"role_id": "00gXEOWnQT1k2VQlWAy0", "group_id": "00gVlPE2eVMAQINp4Bdv"}),
+        ),
+        (
+            "create_group_request",
+            json!({"group_name": "Newgrp", "group_type": "okta_group"}),
+        ),
+    ] {
+        let r = with_token(&server, &reader, &call(tool, args));
+        assert_eq!(r.json()["result"]["isError"], true, "{tool}: {}", r.body);
+        assert!(
+            tool_text(&r).contains("create_requests"),
+            "{tool}: {}",
+            r.body
+        );
+    }
     // Row 11 / quirk 11: unrelated scopes replace the fallback, so every tool is denied.
     let unrelated = rsa.sign(&claims(&idp, OLIVIA, Some("openid email")));
     let r = with_token(&server, &unrelated, &call("list_groups", json!({})));

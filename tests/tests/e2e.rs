@@ -1,8 +1,11 @@
 //! End-to-end tests against the real `access-mcp` binary. One test binary (so
 //! cargo builds it once); modules by topic.
 
+mod auth;
 mod clients;
 mod host;
+mod ops;
+mod plugin_cli;
 mod read_tools;
 mod sandbox;
 mod write_tools;

@@ -15,9 +15,11 @@ use super::ratelimit::Limits;
 use crate::auth::{Authenticator, Outcome};
 use crate::capabilities::scope_error;
 use crate::mcp::{HostState, RequestMeta};
+use crate::metrics::{Limit, Metrics, Reason};
 
 pub struct AuthLayer {
     pub auth: Arc<Authenticator>,
+    pub metrics: Option<Arc<Metrics>>,
     pub limits: Arc<Limits>,
     pub resource: Arc<ResourceInfo>,
     pub host: Arc<HostState>,
@@ -50,6 +52,12 @@ fn peer_ip(req: &Request) -> Option<IpAddr> {
 
 fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn count_limited(layer: &AuthLayer, limit: &'static str) {
+    if let Some(m) = &layer.metrics {
+        m.rate_limited.get_or_create(&Limit { limit }).inc();
+    }
 }
 
 fn too_many(retry_after: u64) -> Response {
@@ -92,6 +100,7 @@ pub async fn authenticate(
     if let Some(ip) = peer
         && let Some(wait) = layer.limits.ip_blocked(ip)
     {
+        count_limited(&layer, "auth_failures");
         return too_many(wait);
     }
     let outcome = match layer.auth.authenticate(req.headers()).await {
@@ -108,15 +117,20 @@ pub async fn authenticate(
         Outcome::Authenticated(c) => c,
         Outcome::Unauthenticated(reason) => {
             tracing::info!(reason, "unauthenticated /mcp request");
+            if let Some(m) = &layer.metrics {
+                m.auth_failures.get_or_create(&Reason { reason }).inc();
+            }
             if let Some(ip) = peer
                 && let Some(wait) = layer.limits.record_failure(ip)
             {
+                count_limited(&layer, "auth_failures");
                 return too_many(wait);
             }
             return unauthorized(&layer, &req);
         }
     };
     if let Err(wait) = layer.limits.check_user(&caller.user_id) {
+        count_limited(&layer, "user");
         return too_many(wait);
     }
     // Protocol 2026-07-28 names the tool in headers: challenge a missing scope

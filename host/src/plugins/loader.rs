@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 
 use super::manifest::{Manifest, ManifestError};
+use super::signature::{SignaturePolicy, SignatureStatus};
 use crate::bindings::mcp::plugin::types as plugin_types_if;
 use crate::bindings::plugin_types::{PromptDescriptor, ToolDescriptor};
 use crate::bindings::{access_types, prompt_provider, tool_provider};
@@ -39,6 +40,16 @@ pub enum LoadError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "plugin `{plugin}` is refused: it is unsigned (no {sig_file} beside its manifest) and signed plugins are required"
+    )]
+    Unsigned { plugin: String, sig_file: String },
+    #[error("plugin `{plugin}` is refused: its signature is invalid: {reason}")]
+    BadSignature { plugin: String, reason: String },
+    #[error(
+        "plugin `{plugin}` is refused: it is signed by key {key_id}, which is not a trusted key"
+    )]
+    UntrustedKey { plugin: String, key_id: String },
     #[error("plugin `{plugin}`: not a valid component: {detail}")]
     Compile { plugin: String, detail: String },
     #[error("plugin `{plugin}` imports `{import}`, which its manifest does not grant")]
@@ -71,6 +82,29 @@ pub enum LoadError {
     },
 }
 
+impl LoadError {
+    /// A stable kebab-case name of the variant (for the audit report).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LoadError::Folder(..) => "folder",
+            LoadError::Manifest(_) => "manifest",
+            LoadError::ReadComponent { .. } => "read-component",
+            LoadError::Unsigned { .. } => "unsigned",
+            LoadError::BadSignature { .. } => "bad-signature",
+            LoadError::UntrustedKey { .. } => "untrusted-key",
+            LoadError::Compile { .. } => "compile",
+            LoadError::ImportNotGranted { .. } => "import-not-granted",
+            LoadError::UnknownGrant { .. } => "unknown-grant",
+            LoadError::Link { .. } => "link",
+            LoadError::NoExports { .. } => "no-exports",
+            LoadError::Describe { .. } => "describe",
+            LoadError::BadDescriptor { .. } => "bad-descriptor",
+            LoadError::DuplicateTool { .. } => "duplicate-tool",
+            LoadError::DuplicatePrompt { .. } => "duplicate-prompt",
+        }
+    }
+}
+
 /// A plugin ready to serve: its code, what it was granted, and what it offers.
 pub struct LoadedPlugin {
     pub manifest: Manifest,
@@ -78,6 +112,8 @@ pub struct LoadedPlugin {
     pub component_path: PathBuf,
     pub component_sha256: String,
     pub manifest_sha256: String,
+    /// Its signature, checked before compiling (enforced when the policy requires it).
+    pub signature: SignatureStatus,
     /// Every import the component requires (versioned names), sorted.
     pub required_imports: Vec<String>,
     /// The capabilities linked for it (unversioned names), sorted.
@@ -92,6 +128,72 @@ pub struct LoadedPlugin {
 pub struct Loader {
     sandbox: Arc<Sandbox>,
     cache: CompiledCache,
+    signatures: SignaturePolicy,
+}
+
+/// A plugin's files as read from disk, before anything is compiled.
+pub struct PluginFiles {
+    pub manifest: Manifest,
+    pub manifest_bytes: Vec<u8>,
+    pub manifest_sha256: String,
+    pub component_path: PathBuf,
+    pub component_bytes: Vec<u8>,
+    pub component_sha256: String,
+}
+
+impl PluginFiles {
+    /// Read a manifest and the component it names.
+    pub fn read(manifest_path: &Path) -> Result<PluginFiles, LoadError> {
+        let (manifest, manifest_bytes) = Manifest::read(manifest_path)?;
+        let dir = manifest_path.parent().unwrap_or(Path::new("."));
+        let component_path = dir.join(manifest.component_file());
+        let component_bytes =
+            std::fs::read(&component_path).map_err(|source| LoadError::ReadComponent {
+                plugin: manifest.name.clone(),
+                path: component_path.clone(),
+                source,
+            })?;
+        Ok(PluginFiles {
+            manifest_sha256: sha256_hex(&manifest_bytes),
+            component_sha256: sha256_hex(&component_bytes),
+            manifest,
+            manifest_bytes,
+            component_path,
+            component_bytes,
+        })
+    }
+
+    /// This plugin's signature status under `policy`.
+    pub fn signature(&self, manifest_path: &Path, policy: &SignaturePolicy) -> SignatureStatus {
+        policy.check(manifest_path, &self.manifest_bytes, &self.component_sha256)
+    }
+}
+
+/// The refusal a policy that requires signatures gives for `status`, if any.
+pub fn signature_refusal(
+    plugin: &str,
+    manifest_path: &Path,
+    status: &SignatureStatus,
+) -> Option<LoadError> {
+    let plugin = plugin.to_string();
+    match status {
+        SignatureStatus::Valid { .. } => None,
+        SignatureStatus::Unsigned => Some(LoadError::Unsigned {
+            plugin,
+            sig_file: super::signature::sig_path(manifest_path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        }),
+        SignatureStatus::Invalid { reason, .. } => Some(LoadError::BadSignature {
+            plugin,
+            reason: reason.clone(),
+        }),
+        SignatureStatus::UntrustedKey { key_id } => Some(LoadError::UntrustedKey {
+            plugin,
+            key_id: key_id.clone(),
+        }),
+    }
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -100,7 +202,27 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 impl Loader {
     pub fn new(sandbox: Arc<Sandbox>, cache: CompiledCache) -> Self {
-        Loader { sandbox, cache }
+        Loader {
+            sandbox,
+            cache,
+            signatures: SignaturePolicy::default(),
+        }
+    }
+
+    /// Check signatures under `policy`: with `policy.required`, refuse every
+    /// plugin not validly signed by a trusted key. Without it (and by default)
+    /// the status is only recorded in [`LoadedPlugin::signature`].
+    pub fn with_signatures(mut self, policy: SignaturePolicy) -> Self {
+        self.signatures = policy;
+        self
+    }
+
+    pub fn signatures(&self) -> &SignaturePolicy {
+        &self.signatures
+    }
+
+    pub fn sandbox(&self) -> &Arc<Sandbox> {
+        &self.sandbox
     }
 
     /// The manifests of a plugins folder, sorted by file name.
@@ -124,8 +246,8 @@ impl Loader {
     ) -> Result<(Vec<LoadedPlugin>, Vec<LoadError>), LoadError> {
         let mut loaded = Vec::new();
         let mut failed = Vec::new();
-        for path in Self::manifests_in(dir)? {
-            match self.load(&path).await {
+        for (_, result) in self.load_each(dir).await? {
+            match result {
                 Ok(p) => loaded.push(p),
                 Err(e) => failed.push(e),
             }
@@ -133,18 +255,40 @@ impl Loader {
         Ok((loaded, failed))
     }
 
+    /// Load every plugin of a folder, each result beside its manifest path, in
+    /// the order of [`Loader::manifests_in`].
+    pub async fn load_each(
+        &self,
+        dir: &Path,
+    ) -> Result<Vec<(PathBuf, Result<LoadedPlugin, LoadError>)>, LoadError> {
+        let mut out = Vec::new();
+        for path in Self::manifests_in(dir)? {
+            let result = self.load(&path).await;
+            out.push((path, result));
+        }
+        Ok(out)
+    }
+
     /// Load one plugin from its manifest path.
     pub async fn load(&self, manifest_path: &Path) -> Result<LoadedPlugin, LoadError> {
-        let (manifest, manifest_bytes) = Manifest::read(manifest_path)?;
+        let files = PluginFiles::read(manifest_path)?;
+        // The signature is checked before anything is compiled.
+        let signature = files.signature(manifest_path, &self.signatures);
+        if self.signatures.required
+            && let Some(refusal) =
+                signature_refusal(&files.manifest.name, manifest_path, &signature)
+        {
+            return Err(refusal);
+        }
+        let PluginFiles {
+            manifest,
+            manifest_sha256,
+            component_path,
+            component_bytes: bytes,
+            component_sha256,
+            ..
+        } = files;
         let plugin = manifest.name.clone();
-        let dir = manifest_path.parent().unwrap_or(Path::new("."));
-        let component_path = dir.join(manifest.component_file());
-        let bytes = std::fs::read(&component_path).map_err(|source| LoadError::ReadComponent {
-            plugin: plugin.clone(),
-            path: component_path.clone(),
-            source,
-        })?;
-        let component_sha256 = sha256_hex(&bytes);
         let engine = self.sandbox.engine().clone();
         let (component, cache) = self
             .cache
@@ -195,7 +339,8 @@ impl Loader {
         let mut linked: Vec<String> = granted.into_iter().map(String::from).collect();
         linked.sort();
         Ok(LoadedPlugin {
-            manifest_sha256: sha256_hex(&manifest_bytes),
+            manifest_sha256,
+            signature,
             manifest,
             manifest_path: manifest_path.to_path_buf(),
             component_path,

@@ -33,27 +33,38 @@ impl Registry {
     /// Build the registry, refusing (and reporting) any plugin whose tool or
     /// prompt name another, earlier plugin already serves.
     pub fn build(loaded: Vec<LoadedPlugin>) -> (Registry, Vec<LoadError>) {
+        let (reg, refused) = Self::build_keeping_refused(loaded);
+        (reg, refused.into_iter().map(|(_, e)| e).collect())
+    }
+
+    /// [`Registry::build`], handing back each refused plugin beside its refusal
+    /// (for the audit report).
+    pub fn build_keeping_refused(
+        loaded: Vec<LoadedPlugin>,
+    ) -> (Registry, Vec<(Arc<LoadedPlugin>, LoadError)>) {
         let mut reg = Registry::default();
         let mut refused = Vec::new();
         'plugins: for plugin in loaded {
             let plugin = Arc::new(plugin);
             for t in &plugin.tools {
                 if let Some(existing) = reg.tools.get(&t.name) {
-                    refused.push(LoadError::DuplicateTool {
+                    let e = LoadError::DuplicateTool {
                         tool: t.name.clone(),
                         first: existing.plugin.manifest.name.clone(),
                         second: plugin.manifest.name.clone(),
-                    });
+                    };
+                    refused.push((plugin.clone(), e));
                     continue 'plugins;
                 }
             }
             for p in &plugin.prompts {
                 if let Some(existing) = reg.prompts.get(&p.name) {
-                    refused.push(LoadError::DuplicatePrompt {
+                    let e = LoadError::DuplicatePrompt {
                         prompt: p.name.clone(),
                         first: existing.plugin.manifest.name.clone(),
                         second: plugin.manifest.name.clone(),
-                    });
+                    };
+                    refused.push((plugin.clone(), e));
                     continue 'plugins;
                 }
             }

@@ -40,14 +40,25 @@ pub enum Invocation {
     Instructions,
 }
 
+/// A tool's output after the host checked it: the structured content is parsed
+/// once, here, and handed to the transport as a JSON value.
+#[derive(Debug, Clone)]
+pub struct CheckedOutput {
+    pub text: String,
+    pub structured: Option<serde_json::Value>,
+    pub is_error: bool,
+}
+
 /// What an export call returned.
 #[derive(Debug, Clone)]
 pub enum Returned {
     Tools(Vec<ToolDescriptor>),
-    ToolOutput(Result<ToolOutput, String>),
+    ToolOutput(Result<CheckedOutput, String>),
     Prompts(Vec<PromptDescriptor>),
     Prompt(Result<PromptResult, String>),
     Instructions(Option<String>),
+    /// A tool's output as the plugin returned it (before `check_output`).
+    RawToolOutput(Result<ToolOutput, String>),
 }
 
 /// The shared engine plus the limits every call runs under.
@@ -122,8 +133,7 @@ impl Sandbox {
             Ok(Err(e)) => return Err(self.classify(plugin, e, &store)),
             Ok(Ok(r)) => r,
         };
-        self.check_output(&plugin, &returned)?;
-        Ok(returned)
+        self.check_output(&plugin, returned)
     }
 
     fn classify(
@@ -161,9 +171,9 @@ impl Sandbox {
     }
 
     /// Enforce the output cap and the shape of what the plugin returned.
-    fn check_output(&self, plugin: &str, returned: &Returned) -> Result<(), PluginFault> {
+    fn check_output(&self, plugin: &str, returned: Returned) -> Result<Returned, PluginFault> {
         let cap = self.limits.plugin_output_bytes;
-        let bytes = output_size(returned);
+        let bytes = output_size(&returned);
         if bytes > cap {
             return Err(PluginFault::OutputTooLarge {
                 plugin: plugin.to_string(),
@@ -171,26 +181,30 @@ impl Sandbox {
                 cap,
             });
         }
-        if let Returned::ToolOutput(Ok(out)) = returned
-            && let Some(structured) = &out.structured_content
-        {
-            match serde_json::from_str::<serde_json::Value>(structured) {
-                Ok(serde_json::Value::Object(_)) => {}
-                Ok(_) => {
-                    return Err(PluginFault::MalformedOutput {
-                        plugin: plugin.to_string(),
-                        detail: "structured content is not a JSON object".into(),
-                    });
-                }
-                Err(e) => {
-                    return Err(PluginFault::MalformedOutput {
-                        plugin: plugin.to_string(),
-                        detail: format!("structured content is not JSON: {e}"),
-                    });
-                }
-            }
-        }
-        Ok(())
+        let Returned::RawToolOutput(raw) = returned else {
+            return Ok(returned);
+        };
+        let out = match raw {
+            Err(e) => return Ok(Returned::ToolOutput(Err(e))),
+            Ok(out) => out,
+        };
+        let malformed = |detail: String| PluginFault::MalformedOutput {
+            plugin: plugin.to_string(),
+            detail,
+        };
+        let structured = match &out.structured_content {
+            None => None,
+            Some(s) => match serde_json::from_str::<serde_json::Value>(s) {
+                Ok(v @ serde_json::Value::Object(_)) => Some(v),
+                Ok(_) => return Err(malformed("structured content is not a JSON object".into())),
+                Err(e) => return Err(malformed(format!("structured content is not JSON: {e}"))),
+            },
+        };
+        Ok(Returned::ToolOutput(Ok(CheckedOutput {
+            text: out.text,
+            structured,
+            is_error: out.is_error,
+        })))
     }
 }
 
@@ -217,7 +231,7 @@ async fn run(
                 .as_ref()
                 .ok_or_else(|| missing("mcp:plugin/tool-provider"))?;
             let guest = idx.load(&mut *store, &instance)?;
-            Returned::ToolOutput(guest.call_call_tool(&mut *store, &name, &arguments).await?)
+            Returned::RawToolOutput(guest.call_call_tool(&mut *store, &name, &arguments).await?)
         }
         Invocation::ListPrompts => {
             let idx = code
@@ -262,10 +276,11 @@ fn output_size(r: &Returned) -> usize {
                     + t.title.as_ref().map_or(0, String::len)
             })
             .sum(),
-        Returned::ToolOutput(Ok(o)) => {
+        Returned::RawToolOutput(Ok(o)) => {
             o.text.len() + o.structured_content.as_ref().map_or(0, String::len)
         }
-        Returned::ToolOutput(Err(e)) => e.len(),
+        Returned::RawToolOutput(Err(e)) | Returned::ToolOutput(Err(e)) => e.len(),
+        Returned::ToolOutput(Ok(o)) => o.text.len(),
         Returned::Prompts(p) => p
             .iter()
             .map(|p| p.name.len() + p.description.as_ref().map_or(0, String::len))

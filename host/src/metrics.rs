@@ -1,0 +1,157 @@
+//! Prometheus metrics, served as text at `/metrics`. Every family is listed in
+//! the README's operators' section with its meaning.
+
+use std::sync::Arc;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::db::{Db, Pool};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ToolOutcome {
+    pub tool: String,
+    /// `ok`, `tool_error` (the tool answered with isError) or `fault` (the plugin failed).
+    pub outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ToolLabel {
+    pub tool: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ToolErrorKind {
+    pub tool: String,
+    /// `tool_error`, `scope`, or a plugin fault kind.
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PluginFaultKind {
+    pub plugin: String,
+    /// `trap`, `deadline`, `memory`, `output_cap`, `malformed_output`, `instantiate`.
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Reason {
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Limit {
+    /// `user` (MCP_RATE_LIMIT) or `auth_failures` (MCP_AUTH_FAILURE_LIMIT).
+    pub limit: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolState {
+    pub state: &'static str,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub tool_calls: Family<ToolOutcome, Counter>,
+    pub tool_duration: Family<ToolLabel, Histogram>,
+    pub tool_errors: Family<ToolErrorKind, Counter>,
+    pub plugin_faults: Family<PluginFaultKind, Counter>,
+    pub auth_failures: Family<Reason, Counter>,
+    pub rate_limited: Family<Limit, Counter>,
+    db_pool: Family<PoolState, Gauge>,
+    pub plugins_loaded: Gauge,
+    pub tools_served: Gauge,
+}
+
+impl Metrics {
+    pub fn new() -> Arc<Self> {
+        let mut registry = Registry::with_prefix("access_mcp");
+        let tool_calls = Family::<ToolOutcome, Counter>::default();
+        registry.register(
+            "tool_calls",
+            "Tool calls by tool and outcome",
+            tool_calls.clone(),
+        );
+        let tool_duration = Family::<ToolLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+        });
+        registry.register(
+            "tool_call_duration_seconds",
+            "Tool call latency in the host, by tool",
+            tool_duration.clone(),
+        );
+        let tool_errors = Family::<ToolErrorKind, Counter>::default();
+        registry.register(
+            "tool_errors",
+            "Failed tool calls by tool and kind",
+            tool_errors.clone(),
+        );
+        let plugin_faults = Family::<PluginFaultKind, Counter>::default();
+        registry.register(
+            "plugin_faults",
+            "Plugin faults by plugin and kind",
+            plugin_faults.clone(),
+        );
+        let auth_failures = Family::<Reason, Counter>::default();
+        registry.register(
+            "auth_failures",
+            "Unauthenticated /mcp requests by reason",
+            auth_failures.clone(),
+        );
+        let rate_limited = Family::<Limit, Counter>::default();
+        registry.register(
+            "rate_limited",
+            "Requests refused with 429 by limit",
+            rate_limited.clone(),
+        );
+        let db_pool = Family::<PoolState, Gauge>::default();
+        registry.register(
+            "db_pool_connections",
+            "Database pool connections by state (in_use, idle)",
+            db_pool.clone(),
+        );
+        let plugins_loaded = Gauge::default();
+        registry.register(
+            "plugins_loaded",
+            "Plugins being served",
+            plugins_loaded.clone(),
+        );
+        let tools_served = Gauge::default();
+        registry.register("tools_served", "Tools being served", tools_served.clone());
+        Arc::new(Metrics {
+            registry,
+            tool_calls,
+            tool_duration,
+            tool_errors,
+            plugin_faults,
+            auth_failures,
+            rate_limited,
+            db_pool,
+            plugins_loaded,
+            tools_served,
+        })
+    }
+
+    /// The Prometheus text exposition, with the pool gauges read now.
+    pub fn render(&self, db: &Db) -> String {
+        let (size, idle) = match &db.pool {
+            Pool::Sqlite(p) => (p.size() as i64, p.num_idle() as i64),
+            Pool::Postgres(p) => (p.size() as i64, p.num_idle() as i64),
+        };
+        self.db_pool
+            .get_or_create(&PoolState { state: "in_use" })
+            .set((size - idle).max(0));
+        self.db_pool
+            .get_or_create(&PoolState { state: "idle" })
+            .set(idle);
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
