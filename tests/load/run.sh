@@ -50,6 +50,13 @@ for c in 1 8 32 128; do
 done
 stop
 
+header "metrics off and on, same run (list_groups size=50, 32 connections)"
+for m in false true; do
+  EXTRA_ENV="ACCESS_MCP_METRICS=$m" start ""
+  run "list_groups, ACCESS_MCP_METRICS=$m" list_groups '{"size":50}' 32
+  stop
+done
+
 "$BIN" demo --database-uri "sqlite:///$WORK/large.db" --large 2>/dev/null
 start "sqlite:///$WORK/large.db"
 header "large organisation (SQLite), Access's schema as it is"
