@@ -38,8 +38,6 @@ pub enum StartError {
     RateLimit(#[from] RateSpecError),
     #[error(transparent)]
     Database(#[from] DbError),
-    #[error("cannot build the WebAssembly engine: {0}")]
-    Engine(String),
     #[error(transparent)]
     Plugins(#[from] LoadError),
     #[error("refusing to start: {0}")]

@@ -140,6 +140,18 @@ fn no_filesystem_environment_or_network() {
 }
 
 #[test]
+fn an_oversized_id_list_is_a_clear_error_not_a_database_failure() {
+    let (_p, server) = hostile_server();
+    let mut c = server.client();
+    let r = c.call_tool("many_ids", json!({}));
+    assert_eq!(
+        text(&r),
+        r#"refused: HostError::Invalid("at most 5000 ids per call, got 6000")"#
+    );
+    assert_healthy(&mut c);
+}
+
+#[test]
 fn an_import_the_manifest_does_not_grant_fails_to_load() {
     let plugins = PluginDir::with_built_plugins();
     // The component imports access:directory/requests; this manifest grants only reads.

@@ -1,6 +1,6 @@
 //! `mcp:plugin/clock`: the current time, from the host.
 
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::HasSelf;
 
 use super::Capability;
 use crate::bindings::mcp::plugin::clock::{self, Timestamp};
@@ -17,6 +17,3 @@ impl clock::Host for CallState {
         Ok(crate::db::time::to_wit(crate::db::time::now()))
     }
 }
-
-#[allow(dead_code)]
-fn _linker_type(_: &mut Linker<CallState>) {}

@@ -20,14 +20,28 @@ impl t::Host for CallState {}
 
 type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
-/// Bind the database after the scope check, or return the denial to the plugin.
+/// Most ids one call may pass: far above what a tool needs (pages are at most
+/// 1 000 rows), and below the engines' bound-parameter limits, so an oversized
+/// list is a clear `invalid` error rather than a database failure.
+pub const MAX_IDS: usize = 5_000;
+
+/// Bind the database after the scope check (and the id-list sizes), or return
+/// the refusal to the plugin.
 macro_rules! read_db {
-    ($state:expr) => {
+    ($state:expr $(, $len:expr)*) => {{
+        $(
+            if $len > MAX_IDS {
+                return Ok(Err(HostError::Invalid(format!(
+                    "at most {MAX_IDS} ids per call, got {}",
+                    $len
+                ))));
+            }
+        )*
         match $state.db_for(SCOPE_READ_ALL) {
             Ok(db) => db,
             Err(e) => return Ok(Err(e)),
         }
-    };
+    }};
 }
 
 macro_rules! finish {
@@ -68,7 +82,7 @@ impl Host for CallState {
     }
 
     async fn groups_by_id(&mut self, ids: Vec<String>) -> HostResult<Vec<t::Group>> {
-        let db = read_db!(self);
+        let db = read_db!(self, ids.len());
         finish!(self, q::groups_by_id(&db, &ids).await)
     }
 
@@ -87,7 +101,7 @@ impl Host for CallState {
     }
 
     async fn users_by_id(&mut self, ids: Vec<String>) -> HostResult<Vec<t::User>> {
-        let db = read_db!(self);
+        let db = read_db!(self, ids.len());
         finish!(self, q::users_by_id(&db, &ids).await)
     }
 
@@ -106,12 +120,12 @@ impl Host for CallState {
     }
 
     async fn apps_by_id(&mut self, ids: Vec<String>) -> HostResult<Vec<t::App>> {
-        let db = read_db!(self);
+        let db = read_db!(self, ids.len());
         finish!(self, q::apps_by_id(&db, &ids).await)
     }
 
     async fn app_groups(&mut self, app_ids: Vec<String>) -> HostResult<Vec<t::Group>> {
-        let db = read_db!(self);
+        let db = read_db!(self, app_ids.len());
         finish!(self, q::app_groups(&db, &app_ids).await)
     }
 
@@ -130,7 +144,7 @@ impl Host for CallState {
     }
 
     async fn tags_by_id(&mut self, ids: Vec<String>) -> HostResult<Vec<t::Tag>> {
-        let db = read_db!(self);
+        let db = read_db!(self, ids.len());
         finish!(self, q::tags_by_id(&db, &ids).await)
     }
 
@@ -139,7 +153,11 @@ impl Host for CallState {
         group_ids: Option<Vec<String>>,
         tag_ids: Option<Vec<String>>,
     ) -> HostResult<Vec<t::GroupTagMap>> {
-        let db = read_db!(self);
+        let db = read_db!(
+            self,
+            group_ids.as_ref().map_or(0, Vec::len),
+            tag_ids.as_ref().map_or(0, Vec::len)
+        );
         finish!(
             self,
             q::group_tag_maps(&db, group_ids.as_deref(), tag_ids.as_deref()).await
@@ -151,7 +169,11 @@ impl Host for CallState {
         app_ids: Option<Vec<String>>,
         tag_ids: Option<Vec<String>>,
     ) -> HostResult<Vec<t::AppTagMap>> {
-        let db = read_db!(self);
+        let db = read_db!(
+            self,
+            app_ids.as_ref().map_or(0, Vec::len),
+            tag_ids.as_ref().map_or(0, Vec::len)
+        );
         finish!(
             self,
             q::app_tag_maps(&db, app_ids.as_deref(), tag_ids.as_deref()).await
@@ -159,7 +181,7 @@ impl Host for CallState {
     }
 
     async fn app_tag_maps_by_id(&mut self, ids: Vec<i64>) -> HostResult<Vec<t::AppTagMap>> {
-        let db = read_db!(self);
+        let db = read_db!(self, ids.len());
         finish!(self, q::app_tag_maps_by_id(&db, &ids).await)
     }
 
@@ -178,7 +200,7 @@ impl Host for CallState {
         is_owner: bool,
         limit_per_group: u32,
     ) -> HostResult<Vec<r::GroupMembershipSlice>> {
-        let db = read_db!(self);
+        let db = read_db!(self, group_ids.len());
         finish!(
             self,
             q::memberships_of_groups(&db, &group_ids, is_owner, limit_per_group).await
@@ -203,12 +225,12 @@ impl Host for CallState {
         &mut self,
         role_ids: Vec<String>,
     ) -> HostResult<Vec<t::RoleMapping>> {
-        let db = read_db!(self);
+        let db = read_db!(self, role_ids.len());
         finish!(self, q::role_mappings_of_roles(&db, &role_ids).await)
     }
 
     async fn role_mappings_by_id(&mut self, ids: Vec<i64>) -> HostResult<Vec<t::RoleMapping>> {
-        let db = read_db!(self);
+        let db = read_db!(self, ids.len());
         finish!(self, q::role_mappings_by_id(&db, &ids).await)
     }
 

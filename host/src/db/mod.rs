@@ -21,11 +21,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use sqlx::postgres::{PgPoolOptions, Postgres};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
-pub use query::{Arg, Query};
+pub use query::{AnyRow, Arg, Query};
 pub use tx::Tx;
 pub use url::DatabaseUrl;
 
@@ -178,6 +178,16 @@ impl Db {
         }
     }
 
+    /// Bind `value` as JSON text for a JSON column (PostgreSQL's `jsonb`
+    /// columns need the cast; SQLite stores the text).
+    pub fn json_param(&self, q: &mut Query, value: impl Into<String>) -> String {
+        let p = q.text(value);
+        match self.pool {
+            Pool::Postgres(_) => format!("CAST({p} AS JSONB)"),
+            Pool::Sqlite(_) => p,
+        }
+    }
+
     pub fn engine_name(&self) -> &'static str {
         match self.pool {
             Pool::Sqlite(_) => "sqlite",
@@ -205,11 +215,4 @@ async fn open_sqlite(path: &Path, max_connections: u32) -> Result<SqlitePool, Db
         .connect_with(options)
         .await
         .map_err(|e| DbError::Connect(format!("{}: {e}", path.display())))
-}
-
-#[allow(dead_code)]
-fn _assert_send_sync() {
-    fn check<T: Send + Sync>() {}
-    check::<Db>();
-    check::<sqlx::Pool<Postgres>>();
 }

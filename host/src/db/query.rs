@@ -10,6 +10,16 @@ use sqlx::sqlite::SqliteRow;
 
 use super::{Db, DbError, Pool};
 
+/// A row type both engines can decode (what every fetch needs).
+pub trait AnyRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<R> AnyRow for R where
+    R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
 /// A bind argument of a type both engines encode the same way.
 #[derive(Debug, Clone)]
 pub enum Arg {
@@ -93,10 +103,6 @@ impl Query {
     }
 }
 
-fn sqlite_ts(t: &NaiveDateTime) -> String {
-    t.format(super::time::SQLITE_FORMAT).to_string()
-}
-
 /// Bind every argument; `$ts` maps a timestamp to the engine's bound form.
 macro_rules! bind_all {
     ($q:expr, $args:expr, $ts:expr) => {{
@@ -120,8 +126,9 @@ pub(super) fn pg_ts(t: &NaiveDateTime) -> NaiveDateTime {
     *t
 }
 
+/// SQLAlchemy's text form of a naive-UTC timestamp, as SQLite stores it.
 pub(super) fn sqlite_ts_arg(t: &NaiveDateTime) -> String {
-    sqlite_ts(t)
+    t.format(super::time::SQLITE_FORMAT).to_string()
 }
 
 macro_rules! on_engine {
@@ -142,7 +149,7 @@ macro_rules! on_engine {
 impl Db {
     pub async fn fetch_all<R>(&self, q: &Query) -> Result<Vec<R>, DbError>
     where
-        R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+        R: AnyRow,
     {
         self.count_query();
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
@@ -156,7 +163,7 @@ impl Db {
 
     pub async fn fetch_optional<R>(&self, q: &Query) -> Result<Option<R>, DbError>
     where
-        R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+        R: AnyRow,
     {
         Ok(self.fetch_all(q).await?.into_iter().next())
     }

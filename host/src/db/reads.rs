@@ -6,7 +6,7 @@ use super::rows::{
     AccessRequestRow, AppRow, AppTagMapRow, GroupRequestRow, GroupRow, GroupTagMapRow,
     MembershipRow, RoleMappingRow, RoleRequestRow, TagRow, UserRow, group_type_sql, status_sql,
 };
-use super::{Db, DbError, Query};
+use super::{AnyRow, Db, DbError, Query};
 use crate::bindings::access::directory::reads as r;
 use crate::bindings::access_types as t;
 
@@ -123,19 +123,13 @@ fn paginate(q: &mut Query, order: &str, page: r::PageRequest) {
 }
 
 /// Run the `total` count and one page of the same `FROM … WHERE …`.
-async fn page_of<R>(
+async fn page_of<R: AnyRow>(
     db: &Db,
     select: &str,
     from_where: &Query,
     order: &str,
     page: r::PageRequest,
-) -> Result<(u64, Vec<R>), DbError>
-where
-    R: for<'a> sqlx::FromRow<'a, sqlx::sqlite::SqliteRow>
-        + for<'a> sqlx::FromRow<'a, sqlx::postgres::PgRow>
-        + Send
-        + Unpin,
-{
+) -> Result<(u64, Vec<R>), DbError> {
     let mut count = from_where.clone();
     count.sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM ({}) counted", {
         let mut inner = String::from("SELECT 1 ");
@@ -162,14 +156,58 @@ pub(crate) fn active(db: &Db, alias: &str) -> String {
 const GROUP_FROM: &str =
     "FROM okta_group g LEFT JOIN app_group ag ON ag.id = g.id LEFT JOIN app a ON a.id = ag.app_id";
 
-fn group_select_only() -> &'static str {
-    "SELECT g.id AS id, g.type AS group_type, g.name AS name, \
-    g.description AS description, g.is_managed AS is_managed, \
-    CAST(g.externally_managed_data AS TEXT) AS externally_managed_data, \
-    CAST(g.plugin_data AS TEXT) AS plugin_data, g.created_at AS created_at, \
-    g.updated_at AS updated_at, g.deleted_at AS deleted_at, ag.app_id AS app_id, \
-    ag.is_owner AS app_is_owner, a.name AS app_name, a.deleted_at AS app_deleted_at, \
-    a.app_group_lifecycle_plugin AS app_lifecycle_plugin"
+/// `SELECT <group columns>` without its FROM clause (for `page_of`).
+fn group_columns() -> &'static str {
+    GROUP_SELECT.trim_end_matches(GROUP_FROM)
+}
+
+/// Rows of `select` whose `column` is one of `ids` (one statement; none for no ids).
+async fn rows_by_ids<R: AnyRow>(
+    db: &Db,
+    select: &str,
+    column: &str,
+    ids: &[String],
+) -> Result<Vec<R>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Query::new(select);
+    let list = q.text_list(ids);
+    q.push(&format!(" WHERE {column} IN {list}"));
+    db.fetch_all(&q).await
+}
+
+/// The same for integer ids.
+async fn rows_by_int_ids<R: AnyRow>(
+    db: &Db,
+    select: &str,
+    column: &str,
+    ids: &[i64],
+) -> Result<Vec<R>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Query::new(select);
+    let list = q.int_list(ids);
+    q.push(&format!(" WHERE {column} IN {list}"));
+    db.fetch_all(&q).await
+}
+
+/// The row of `select` whose `column` equals `id`, if any.
+async fn row_by_id<R: AnyRow>(
+    db: &Db,
+    select: &str,
+    column: &str,
+    id: &str,
+) -> Result<Option<R>, DbError> {
+    Ok(rows_by_ids(db, select, column, &[id.to_string()])
+        .await?
+        .into_iter()
+        .next())
+}
+
+fn into_all<R: Into<T>, T>(rows: Vec<R>) -> Vec<T> {
+    rows.into_iter().map(Into::into).collect()
 }
 
 pub async fn list_groups(
@@ -200,14 +238,8 @@ pub async fn list_groups(
             active(db, "m")
         ));
     }
-    let (total, rows) = page_of::<GroupRow>(
-        db,
-        group_select_only(),
-        &q,
-        "LOWER(g.name) ASC, g.id ASC",
-        page,
-    )
-    .await?;
+    let (total, rows) =
+        page_of::<GroupRow>(db, group_columns(), &q, "LOWER(g.name) ASC, g.id ASC", page).await?;
     Ok(r::GroupPage {
         total,
         items: rows.into_iter().map(Into::into).collect(),
@@ -235,18 +267,9 @@ pub async fn find_group(
 }
 
 pub async fn groups_by_id(db: &Db, ids: &[String]) -> Result<Vec<t::Group>, DbError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = Query::new(GROUP_SELECT);
-    let list = q.text_list(ids);
-    q.push(&format!(" WHERE g.id IN {list}"));
-    Ok(db
-        .fetch_all::<GroupRow>(&q)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    Ok(into_all(
+        rows_by_ids::<GroupRow>(db, GROUP_SELECT, "g.id", ids).await?,
+    ))
 }
 
 pub async fn app_groups(db: &Db, app_ids: &[String]) -> Result<Vec<t::Group>, DbError> {
@@ -333,19 +356,9 @@ pub async fn find_user(
 }
 
 pub async fn users_by_id(db: &Db, ids: &[String]) -> Result<Vec<t::User>, DbError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = Query::new(USER_SELECT);
-    let list = q.text_list(ids);
-    q.push(&format!(" WHERE u.id IN {list}"));
+    let rows = rows_by_ids::<UserRow>(db, USER_SELECT, "u.id", ids).await?;
     let display = &db.settings().display_attributes;
-    Ok(db
-        .fetch_all::<UserRow>(&q)
-        .await?
-        .into_iter()
-        .map(|u| u.into_wit(display))
-        .collect())
+    Ok(rows.into_iter().map(|u| u.into_wit(display)).collect())
 }
 
 // ---------------------------------------------------------------- apps
@@ -383,18 +396,9 @@ pub async fn find_app(
 }
 
 pub async fn apps_by_id(db: &Db, ids: &[String]) -> Result<Vec<t::App>, DbError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = Query::new(APP_SELECT);
-    let list = q.text_list(ids);
-    q.push(&format!(" WHERE a.id IN {list}"));
-    Ok(db
-        .fetch_all::<AppRow>(&q)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    Ok(into_all(
+        rows_by_ids::<AppRow>(db, APP_SELECT, "a.id", ids).await?,
+    ))
 }
 
 // ---------------------------------------------------------------- tags
@@ -434,18 +438,9 @@ pub async fn find_tag(
 }
 
 pub async fn tags_by_id(db: &Db, ids: &[String]) -> Result<Vec<t::Tag>, DbError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = Query::new(TAG_SELECT);
-    let list = q.text_list(ids);
-    q.push(&format!(" WHERE tg.id IN {list}"));
-    Ok(db
-        .fetch_all::<TagRow>(&q)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    Ok(into_all(
+        rows_by_ids::<TagRow>(db, TAG_SELECT, "tg.id", ids).await?,
+    ))
 }
 
 pub async fn group_tag_maps(
@@ -497,18 +492,9 @@ pub async fn app_tag_maps(
 }
 
 pub async fn app_tag_maps_by_id(db: &Db, ids: &[i64]) -> Result<Vec<t::AppTagMap>, DbError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = Query::new(APP_TAG_MAP_SELECT);
-    let list = q.int_list(ids);
-    q.push(&format!(" WHERE at.id IN {list}"));
-    Ok(db
-        .fetch_all::<AppTagMapRow>(&q)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    Ok(into_all(
+        rows_by_int_ids::<AppTagMapRow>(db, APP_TAG_MAP_SELECT, "at.id", ids).await?,
+    ))
 }
 
 // ---------------------------------------------------------------- memberships
@@ -705,18 +691,9 @@ pub async fn role_mappings_of_roles(
 }
 
 pub async fn role_mappings_by_id(db: &Db, ids: &[i64]) -> Result<Vec<t::RoleMapping>, DbError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = Query::new(ROLE_MAPPING_SELECT);
-    let list = q.int_list(ids);
-    q.push(&format!(" WHERE rm.id IN {list}"));
-    Ok(db
-        .fetch_all::<RoleMappingRow>(&q)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect())
+    Ok(into_all(
+        rows_by_int_ids::<RoleMappingRow>(db, ROLE_MAPPING_SELECT, "rm.id", ids).await?,
+    ))
 }
 
 // ---------------------------------------------------------------- requests
@@ -771,13 +748,11 @@ pub async fn list_access_requests(
 }
 
 pub async fn find_access_request(db: &Db, id: &str) -> Result<Option<t::AccessRequest>, DbError> {
-    let mut q = Query::new(ACCESS_REQUEST_SELECT);
-    let p = q.text(id);
-    q.push(&format!(" WHERE rq.id = {p}"));
-    Ok(db
-        .fetch_optional::<AccessRequestRow>(&q)
-        .await?
-        .map(Into::into))
+    Ok(
+        row_by_id::<AccessRequestRow>(db, ACCESS_REQUEST_SELECT, "rq.id", id)
+            .await?
+            .map(Into::into),
+    )
 }
 
 pub async fn list_role_requests(
@@ -805,13 +780,11 @@ pub async fn list_role_requests(
 }
 
 pub async fn find_role_request(db: &Db, id: &str) -> Result<Option<t::RoleRequest>, DbError> {
-    let mut q = Query::new(ROLE_REQUEST_SELECT);
-    let p = q.text(id);
-    q.push(&format!(" WHERE rq.id = {p}"));
-    Ok(db
-        .fetch_optional::<RoleRequestRow>(&q)
-        .await?
-        .map(Into::into))
+    Ok(
+        row_by_id::<RoleRequestRow>(db, ROLE_REQUEST_SELECT, "rq.id", id)
+            .await?
+            .map(Into::into),
+    )
 }
 
 pub async fn list_group_requests(
@@ -839,13 +812,11 @@ pub async fn list_group_requests(
 }
 
 pub async fn find_group_request(db: &Db, id: &str) -> Result<Option<t::GroupRequest>, DbError> {
-    let mut q = Query::new(GROUP_REQUEST_SELECT);
-    let p = q.text(id);
-    q.push(&format!(" WHERE rq.id = {p}"));
-    Ok(db
-        .fetch_optional::<GroupRequestRow>(&q)
-        .await?
-        .map(Into::into))
+    Ok(
+        row_by_id::<GroupRequestRow>(db, GROUP_REQUEST_SELECT, "rq.id", id)
+            .await?
+            .map(Into::into),
+    )
 }
 
 // ---------------------------------------------------------------- permissions (§4)

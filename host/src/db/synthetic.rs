@@ -127,15 +127,6 @@ fn ts(q: &mut Query, t: NaiveDateTime) -> String {
     q.timestamp(t)
 }
 
-/// A JSON value bound as text: PostgreSQL's JSON columns need the cast.
-fn json_arg(db: &Db, q: &mut Query, v: &str) -> String {
-    let p = q.text(v);
-    match db.pool {
-        super::Pool::Postgres(_) => format!("CAST({p} AS JSONB)"),
-        super::Pool::Sqlite(_) => p,
-    }
-}
-
 /// Write the organisation into an empty Access schema.
 pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
     let mut rng = StdRng::seed_from_u64(42);
@@ -167,10 +158,9 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
             q.text(format!("First{i}")),
             q.text(format!("Last{i}")),
             q.text(format!("User {i}")),
-            json_arg(
-                db,
+            db.json_param(
                 q,
-                &format!(
+                format!(
                     "{{\"Title\":\"Engineer {}\",\"Manager\":\"User {}\"}}",
                     i % 7,
                     i / 10
@@ -325,11 +315,7 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
             "NULL".into(),
             q.text(format!("Tag-{k}")),
             q.text("synthetic tag"),
-            json_arg(
-                db,
-                q,
-                &format!("{{\"member_time_limit\":{}}}", 86_400 * (k + 1)),
-            ),
+            db.json_param(q, format!("{{\"member_time_limit\":{}}}", 86_400 * (k + 1))),
             q.boolean(k % 10 != 9),
         ];
         tags.row(&mut tx, v).await?;
@@ -493,8 +479,8 @@ pub async fn generate(db: &Db, scale: Scale) -> Result<(), DbError> {
         let q = &mut gr.q;
         let created = ago(rng.random_range(0..700));
         let name = format!("Requested-{k}");
-        let a = json_arg(db, q, "[]");
-        let b = json_arg(db, q, "[]");
+        let a = db.json_param(q, "[]");
+        let b = db.json_param(q, "[]");
         let v = vec![
             q.text(format!("GRsynth{k:013}")),
             ts(q, created),

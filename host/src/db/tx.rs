@@ -1,10 +1,8 @@
 //! One write transaction on either engine, with the same query API as [`Db`].
 
-use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, Postgres, Sqlite, Transaction};
+use sqlx::{Postgres, Sqlite, Transaction};
 
-use super::query::{Arg, Query, bind_all, pg_ts, sqlite_ts_arg};
+use super::query::{AnyRow, Arg, Query, bind_all, pg_ts, sqlite_ts_arg};
 use super::{Db, DbError, Pool};
 
 pub enum Tx {
@@ -44,7 +42,7 @@ impl Db {
 impl Tx {
     pub async fn fetch_all<R>(&mut self, q: &Query) -> Result<Vec<R>, DbError>
     where
-        R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+        R: AnyRow,
     {
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         Ok(on_tx!(self, |c, ts| {
@@ -56,7 +54,7 @@ impl Tx {
 
     pub async fn fetch_optional<R>(&mut self, q: &Query) -> Result<Option<R>, DbError>
     where
-        R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+        R: AnyRow,
     {
         Ok(self.fetch_all(q).await?.into_iter().next())
     }

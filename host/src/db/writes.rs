@@ -17,7 +17,7 @@ use super::reads::{
 };
 use super::rows::{AccessRequestRow, GroupRequestRow, GroupRow, RoleRequestRow, parse_constraints};
 use super::time::{from_wit, now};
-use super::{Db, DbError, Query, Tx};
+use super::{AnyRow, Arg, Db, DbError, Query, Tx};
 use crate::audit::{AuditContext, AuditEvent, emit};
 use crate::bindings::access::directory::requests as rq;
 use crate::bindings::access_types as t;
@@ -260,16 +260,13 @@ async fn reject_pending(
 async fn pending_ids(
     db: &Db,
     table: &str,
-    conditions: &[(&str, Arg2)],
+    conditions: &[(&str, Arg)],
 ) -> Result<Vec<String>, DbError> {
     let mut q = Query::new(format!(
         "SELECT rq.id AS id FROM {table} rq WHERE rq.status = 'PENDING' AND rq.resolved_at IS NULL"
     ));
     for (col, v) in conditions {
-        let p = match v {
-            Arg2::Text(s) => q.text(s.clone()),
-            Arg2::Bool(b) => q.boolean(*b),
-        };
+        let p = q.arg(v.clone());
         q.push(&format!(" AND rq.{col} = {p}"));
     }
     q.push(" ORDER BY rq.created_at");
@@ -281,9 +278,14 @@ async fn pending_ids(
         .collect())
 }
 
-enum Arg2 {
-    Text(String),
-    Bool(bool),
+/// The request just inserted, re-read inside the transaction.
+async fn read_back<R: AnyRow>(tx: &mut Tx, select: &str, id: &str) -> Result<R, DbError> {
+    let mut q = Query::new(select);
+    let p = q.text(id);
+    q.push(&format!(" WHERE rq.id = {p}"));
+    tx.fetch_optional(&q)
+        .await?
+        .ok_or_else(|| DbError::Query(format!("the new request {id} was not found")))
 }
 
 // ------------------------------------------------------------ access requests
@@ -308,9 +310,9 @@ pub async fn create_access_request(
         db,
         "access_request",
         &[
-            ("requester_user_id", Arg2::Text(requester.id.clone())),
-            ("requested_group_id", Arg2::Text(group.id.clone())),
-            ("request_ownership", Arg2::Bool(input.ownership)),
+            ("requester_user_id", Arg::Text(requester.id.clone())),
+            ("requested_group_id", Arg::Text(group.id.clone())),
+            ("request_ownership", Arg::Bool(input.ownership)),
         ],
     )
     .await?;
@@ -368,13 +370,7 @@ pub async fn create_access_request(
     ];
     q.push(&format!("{})", vals.join(", ")));
     tx.execute(&q).await?;
-    let mut read = Query::new(ACCESS_REQUEST_SELECT);
-    let p = read.text(id.clone());
-    read.push(&format!(" WHERE rq.id = {p}"));
-    let row: AccessRequestRow = tx
-        .fetch_optional(&read)
-        .await?
-        .ok_or_else(|| DbError::Query("the new access request was not found".into()))?;
+    let row: AccessRequestRow = read_back(&mut tx, ACCESS_REQUEST_SELECT, &id).await?;
     tx.commit().await?;
 
     events.push(
@@ -433,10 +429,10 @@ pub async fn create_role_request(
         db,
         "role_request",
         &[
-            ("requester_user_id", Arg2::Text(requester.id.clone())),
-            ("requester_role_id", Arg2::Text(role.id.clone())),
-            ("requested_group_id", Arg2::Text(group.id.clone())),
-            ("request_ownership", Arg2::Bool(input.ownership)),
+            ("requester_user_id", Arg::Text(requester.id.clone())),
+            ("requester_role_id", Arg::Text(role.id.clone())),
+            ("requested_group_id", Arg::Text(group.id.clone())),
+            ("request_ownership", Arg::Bool(input.ownership)),
         ],
     )
     .await?;
@@ -507,13 +503,7 @@ pub async fn create_role_request(
     ];
     q.push(&format!("{})", vals.join(", ")));
     tx.execute(&q).await?;
-    let mut read = Query::new(ROLE_REQUEST_SELECT);
-    let p = read.text(id.clone());
-    read.push(&format!(" WHERE rq.id = {p}"));
-    let row: RoleRequestRow = tx
-        .fetch_optional(&read)
-        .await?
-        .ok_or_else(|| DbError::Query("the new role request was not found".into()))?;
+    let row: RoleRequestRow = read_back(&mut tx, ROLE_REQUEST_SELECT, &id).await?;
     tx.commit().await?;
 
     events.push(
@@ -661,11 +651,11 @@ pub async fn create_group_request(
     let ownership_end = clip(requested_end, limit, at);
 
     let mut conditions = vec![
-        ("requested_group_name", Arg2::Text(name.clone())),
-        ("requester_user_id", Arg2::Text(requester.id.clone())),
+        ("requested_group_name", Arg::Text(name.clone())),
+        ("requester_user_id", Arg::Text(requester.id.clone())),
     ];
     if let Some(a) = &app_id {
-        conditions.push(("requested_app_id", Arg2::Text(a.clone())));
+        conditions.push(("requested_app_id", Arg::Text(a.clone())));
     }
     let superseded = pending_ids(db, "group_request", &conditions).await?;
     let auto_approve = match &app_id {
@@ -710,13 +700,6 @@ pub async fn create_group_request(
                 .with("requester", user_json(&requester)),
         );
     }
-    let json_param = |q: &mut Query, v: String| -> String {
-        let p = q.text(v);
-        match db.pool {
-            super::Pool::Postgres(_) => format!("CAST({p} AS JSONB)"),
-            super::Pool::Sqlite(_) => p,
-        }
-    };
     let mut q = Query::new(
         "INSERT INTO group_request (id, created_at, updated_at, resolved_at, status, requester_user_id, \
          requested_group_name, requested_group_description, requested_group_type, requested_app_id, \
@@ -724,8 +707,8 @@ pub async fn create_group_request(
          resolved_group_name, resolved_group_description, resolved_group_type, resolved_app_id, \
          resolved_ownership_ending_at, resolved_group_tags, resolution_reason, approved_group_id) VALUES (",
     );
-    let tags_a = json_param(&mut q, tags_json.clone());
-    let tags_b = json_param(&mut q, tags_json.clone());
+    let tags_a = db.json_param(&mut q, tags_json.clone());
+    let tags_b = db.json_param(&mut q, tags_json.clone());
     let vals = [
         q.text(id.clone()),
         q.timestamp(at),
@@ -820,13 +803,7 @@ pub async fn create_group_request(
                 ),
         );
     }
-    let mut read = Query::new(GROUP_REQUEST_SELECT);
-    let p = read.text(id.clone());
-    read.push(&format!(" WHERE rq.id = {p}"));
-    let row: GroupRequestRow = tx
-        .fetch_optional(&read)
-        .await?
-        .ok_or_else(|| DbError::Query("the new group request was not found".into()))?;
+    let row: GroupRequestRow = read_back(&mut tx, GROUP_REQUEST_SELECT, &id).await?;
     tx.commit().await?;
     emit(&events, &w.audit);
     tracing::info!(

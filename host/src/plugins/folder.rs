@@ -74,7 +74,7 @@ pub async fn load(
             }),
         }
     }
-    let (registry, dropped) = Registry::build_keeping_refused(loaded);
+    let (registry, dropped) = Registry::build(loaded);
     for (plugin, error) in dropped {
         refused.push(Refusal {
             manifest_path: plugin.manifest_path.clone(),

@@ -238,23 +238,6 @@ impl Loader {
         Ok(paths)
     }
 
-    /// Load every plugin of a folder. Failures are returned beside the successes:
-    /// one bad plugin never stops the others.
-    pub async fn load_folder(
-        &self,
-        dir: &Path,
-    ) -> Result<(Vec<LoadedPlugin>, Vec<LoadError>), LoadError> {
-        let mut loaded = Vec::new();
-        let mut failed = Vec::new();
-        for (_, result) in self.load_each(dir).await? {
-            match result {
-                Ok(p) => loaded.push(p),
-                Err(e) => failed.push(e),
-            }
-        }
-        Ok((loaded, failed))
-    }
-
     /// Load every plugin of a folder, each result beside its manifest path, in
     /// the order of [`Loader::manifests_in`].
     pub async fn load_each(

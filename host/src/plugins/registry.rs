@@ -30,18 +30,10 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Build the registry, refusing (and reporting) any plugin whose tool or
-    /// prompt name another, earlier plugin already serves.
-    pub fn build(loaded: Vec<LoadedPlugin>) -> (Registry, Vec<LoadError>) {
-        let (reg, refused) = Self::build_keeping_refused(loaded);
-        (reg, refused.into_iter().map(|(_, e)| e).collect())
-    }
-
-    /// [`Registry::build`], handing back each refused plugin beside its refusal
-    /// (for the audit report).
-    pub fn build_keeping_refused(
-        loaded: Vec<LoadedPlugin>,
-    ) -> (Registry, Vec<(Arc<LoadedPlugin>, LoadError)>) {
+    /// Build the registry, refusing any plugin whose tool or prompt name an
+    /// earlier plugin already serves; each refused plugin comes back beside its
+    /// refusal (the audit report shows what it would have served).
+    pub fn build(loaded: Vec<LoadedPlugin>) -> (Registry, Vec<(Arc<LoadedPlugin>, LoadError)>) {
         let mut reg = Registry::default();
         let mut refused = Vec::new();
         'plugins: for plugin in loaded {
