@@ -19,6 +19,11 @@ pub struct ServeConfig {
     #[arg(long, env = "ACCESS_MCP_PLUGINS_DIR", default_value = "target/plugins")]
     pub plugins_dir: PathBuf,
 
+    /// Hot reload: how often the plugins folder is checked for added, replaced
+    /// or removed plugins, in milliseconds; 0 turns it off (SIGHUP still reloads).
+    #[arg(long, env = "ACCESS_MCP_PLUGINS_POLL_MS", default_value_t = 1000)]
+    pub plugins_poll_ms: u64,
+
     /// Folder for compiled components, keyed by content hash and engine.
     /// Default: `$XDG_CACHE_HOME/access-mcp` or `~/.cache/access-mcp`.
     #[arg(long, env = "ACCESS_MCP_CACHE_DIR")]

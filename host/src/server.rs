@@ -26,8 +26,9 @@ use crate::http::ratelimit::{self, Limits, RateSpecError};
 use crate::mcp::{HostState, McpHost};
 use crate::metrics::Metrics;
 use crate::plugins::folder::{self, FolderError};
+use crate::plugins::reload::Reloader;
 use crate::plugins::signature::{KeyError, SignaturePolicy};
-use crate::plugins::{LoadError, Registry};
+use crate::plugins::{LoadError, Loader, Registry};
 use crate::sandbox::Sandbox;
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +52,8 @@ pub enum StartError {
 /// Everything built before the first request.
 pub struct Prepared {
     pub state: Arc<HostState>,
+    /// The loader of the plugins folder, handed to hot reload.
+    pub loader: Option<Loader>,
     pub auth: Arc<Authenticator>,
     pub limits: Arc<Limits>,
     pub failures: Vec<LoadError>,
@@ -60,12 +63,13 @@ pub struct Prepared {
 /// `access-mcp plugins audit`, so the report cannot drift from what is served).
 pub async fn load_plugins(
     cfg: &ServeConfig,
-) -> Result<(Arc<Sandbox>, Registry, Vec<LoadError>), StartError> {
+) -> Result<(Arc<Sandbox>, Registry, Vec<LoadError>, Loader), StartError> {
     let policy = SignaturePolicy::from_config(&cfg.signatures)?;
     let folder::LoadedFolder {
         sandbox,
         registry,
         refused,
+        loader,
         ..
     } = folder::load(
         &cfg.sandbox,
@@ -78,6 +82,7 @@ pub async fn load_plugins(
         sandbox,
         registry,
         refused.into_iter().map(|r| r.error).collect(),
+        loader,
     ))
 }
 
@@ -88,12 +93,13 @@ pub async fn prepare(cfg: &ServeConfig) -> Result<Prepared, StartError> {
         ratelimit::parse(&cfg.auth_failure_limit)?,
     ));
     let db = Db::connect(&cfg.database, &cfg.directory).await?;
-    let (sandbox, registry, failures) = load_plugins(cfg).await?;
+    let (sandbox, registry, failures, loader) = load_plugins(cfg).await?;
     let auth = Arc::new(Authenticator::new(&cfg.auth, db.clone())?);
     let metrics = cfg.metrics.then(Metrics::new);
-    let state = Arc::new(HostState::new(Arc::new(registry), sandbox, db, metrics));
+    let state = Arc::new(HostState::new(registry, sandbox, db, metrics));
     Ok(Prepared {
         state,
+        loader: Some(loader),
         auth,
         limits,
         failures,
@@ -102,7 +108,7 @@ pub async fn prepare(cfg: &ServeConfig) -> Result<Prepared, StartError> {
 
 /// Say at startup what is served and what failed.
 pub fn report(prepared: &Prepared, plugins_dir: &Path) {
-    let reg = &prepared.state.registry;
+    let reg = prepared.state.registry();
     for p in &reg.plugins {
         let tools: Vec<&str> = p.tools.iter().map(|t| t.name.as_str()).collect();
         let prompts: Vec<&str> = p.prompts.iter().map(|t| t.name.as_str()).collect();
@@ -184,14 +190,15 @@ pub fn app(cfg: &ServeConfig, prepared: &Prepared, shutdown: CancellationToken) 
 
 /// Ready when the database answers and at least one plugin is loaded.
 async fn readyz(State(state): State<Arc<HostState>>) -> Response {
-    let plugins = state.registry.plugins.len();
+    let registry = state.registry();
+    let plugins = registry.plugins.len();
     let db = state.db.ping().await;
     let ready = db.is_ok() && plugins > 0;
     let body = serde_json::json!({
         "status": if ready { "ready" } else { "not ready" },
         "database": match &db { Ok(()) => "ok".to_string(), Err(e) => e.to_string() },
         "plugins": plugins,
-        "tools": state.registry.tools.len(),
+        "tools": registry.tools.len(),
     });
     let status = if ready {
         StatusCode::OK
@@ -222,8 +229,15 @@ async fn metrics(State(state): State<Arc<HostState>>) -> Response {
 /// Serve until SIGTERM or Ctrl-C; calls in flight finish first.
 pub async fn serve(cfg: ServeConfig) -> Result<(), StartError> {
     let started = Instant::now();
-    let prepared = prepare(&cfg).await?;
+    let mut prepared = prepare(&cfg).await?;
     report(&prepared, &cfg.plugins_dir);
+    if let Some(loader) = prepared.loader.take() {
+        let reloader = Reloader::new(loader, cfg.plugins_dir.clone(), prepared.state.clone());
+        match cfg.plugins_poll_ms {
+            0 => reloader.spawn(None),
+            ms => reloader.spawn(Some(Duration::from_millis(ms))),
+        }
+    }
     let shutdown = CancellationToken::new();
     let router = app(&cfg, &prepared, shutdown.clone());
     let listener = tokio::net::TcpListener::bind(cfg.listen)

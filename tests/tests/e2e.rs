@@ -7,5 +7,6 @@ mod host;
 mod ops;
 mod plugin_cli;
 mod read_tools;
+mod reload;
 mod sandbox;
 mod write_tools;

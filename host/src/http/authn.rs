@@ -139,7 +139,8 @@ pub async fn authenticate(
     if is_2026
         && header_text(&req, "mcp-method") == Some("tools/call")
         && let Some(tool) = header_text(&req, "mcp-name")
-        && let Some(route) = layer.host.registry.tools.get(tool)
+        && let registry = layer.host.registry()
+        && let Some(route) = registry.tools.get(tool)
         && let Some(scope) = route.descriptor.required_scope.as_deref()
         && !caller.has_scope(scope)
     {

@@ -39,6 +39,8 @@ pub struct LoadedFolder {
     pub refused: Vec<Refusal>,
     /// The signature policy the folder was loaded under.
     pub signatures: SignaturePolicy,
+    /// The loader, kept for hot reload (same engine, cache and policy).
+    pub loader: Loader,
 }
 
 impl LoadedFolder {
@@ -66,7 +68,7 @@ pub async fn load(
     let mut refused = Vec::new();
     for (manifest_path, result) in loader.load_each(plugins_dir).await? {
         match result {
-            Ok(p) => loaded.push(p),
+            Ok(p) => loaded.push(Arc::new(p)),
             Err(error) => refused.push(Refusal {
                 manifest_path,
                 error,
@@ -88,5 +90,6 @@ pub async fn load(
         registry,
         refused,
         signatures,
+        loader,
     })
 }

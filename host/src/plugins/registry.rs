@@ -33,11 +33,12 @@ impl Registry {
     /// Build the registry, refusing any plugin whose tool or prompt name an
     /// earlier plugin already serves; each refused plugin comes back beside its
     /// refusal (the audit report shows what it would have served).
-    pub fn build(loaded: Vec<LoadedPlugin>) -> (Registry, Vec<(Arc<LoadedPlugin>, LoadError)>) {
+    pub fn build(
+        loaded: Vec<Arc<LoadedPlugin>>,
+    ) -> (Registry, Vec<(Arc<LoadedPlugin>, LoadError)>) {
         let mut reg = Registry::default();
         let mut refused = Vec::new();
         'plugins: for plugin in loaded {
-            let plugin = Arc::new(plugin);
             for t in &plugin.tools {
                 if let Some(existing) = reg.tools.get(&t.name) {
                     let e = LoadError::DuplicateTool {

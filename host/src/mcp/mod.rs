@@ -8,14 +8,14 @@ use std::sync::Arc;
 // logging/setLevel is deprecated by SEP-2577 but older clients and the conformance suite use it
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
-    GetPromptResponse, GetPromptResult, Implementation, JsonObject, ListPromptsResult,
-    ListToolsResult, PaginatedRequestParams, Prompt, PromptArgument, PromptMessage, Role,
-    ServerCapabilities, ServerConfig, SetLevelRequestParams, Tool, ToolAnnotations,
+    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult, ListToolsResult,
+    PaginatedRequestParams, PromptMessage, Role, ServerCapabilities, ServerConfig,
+    SetLevelRequestParams, SubscriptionFilter,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
-use crate::bindings::plugin_types::{self as pt, ToolDescriptor};
+use crate::bindings::plugin_types as pt;
 use crate::caller::Caller;
 use crate::capabilities::scope_error;
 use crate::db::Db;
@@ -24,6 +24,9 @@ use crate::plugins::Registry;
 use crate::sandbox::Sandbox;
 use crate::sandbox::call::{Invocation, Returned};
 use crate::sandbox::state::CallContext;
+
+pub mod served;
+pub use served::{Served, ServedSet};
 
 /// What the HTTP layer learned about a request, carried in its extensions.
 #[derive(Debug, Clone)]
@@ -35,18 +38,17 @@ pub struct RequestMeta {
 
 /// Everything a request needs, shared by all requests.
 pub struct HostState {
-    pub registry: Arc<Registry>,
+    /// The plugins being served; replaced as a whole by hot reload.
+    pub served: ServedSet,
     pub sandbox: Arc<Sandbox>,
     pub db: Db,
     /// `None` when metrics are off (`ACCESS_MCP_METRICS=false`).
     pub metrics: Option<Arc<Metrics>>,
-    tools: Vec<Tool>,
-    prompts: Vec<Prompt>,
 }
 
 impl HostState {
     pub fn new(
-        registry: Arc<Registry>,
+        registry: Registry,
         sandbox: Arc<Sandbox>,
         db: Db,
         metrics: Option<Arc<Metrics>>,
@@ -55,69 +57,18 @@ impl HostState {
             m.plugins_loaded.set(registry.plugins.len() as i64);
             m.tools_served.set(registry.tools.len() as i64);
         }
-        let tools = registry
-            .tools
-            .values()
-            .map(|r| to_mcp_tool(&r.descriptor))
-            .collect();
-        let prompts = registry
-            .prompts
-            .values()
-            .map(|r| {
-                let d = &r.descriptor;
-                let args = d
-                    .arguments
-                    .iter()
-                    .map(|a| {
-                        let mut arg = PromptArgument::new(a.name.clone()).with_required(a.required);
-                        if let Some(desc) = &a.description {
-                            arg = arg.with_description(desc.clone());
-                        }
-                        arg
-                    })
-                    .collect();
-                let mut p = Prompt::new(d.name.clone(), d.description.clone(), Some(args));
-                if let Some(t) = &d.title {
-                    p = p.with_title(t.clone());
-                }
-                p
-            })
-            .collect();
         HostState {
-            registry,
+            served: ServedSet::new(Served::new(registry)),
             sandbox,
             db,
             metrics,
-            tools,
-            prompts,
         }
     }
-}
 
-fn parse_schema(s: &str) -> JsonObject {
-    serde_json::from_str::<JsonObject>(s).unwrap_or_default()
-}
-
-fn to_mcp_tool(d: &ToolDescriptor) -> Tool {
-    let mut tool = Tool::new(
-        d.name.clone(),
-        d.description.clone(),
-        Arc::new(parse_schema(&d.input_schema)),
-    );
-    if let Some(t) = &d.title {
-        tool = tool.with_title(t.clone());
+    /// The registry in force (a call keeps the one it started with).
+    pub fn registry(&self) -> Arc<Registry> {
+        self.served.load().registry.clone()
     }
-    if let Some(o) = &d.output_schema {
-        tool = tool.with_raw_output_schema(Arc::new(parse_schema(o)));
-    }
-    let a = &d.annotations;
-    tool.with_annotations(ToolAnnotations::from_raw(
-        d.title.clone(),
-        a.read_only_hint,
-        a.destructive_hint,
-        a.idempotent_hint,
-        a.open_world_hint,
-    ))
 }
 
 /// The rmcp handler; one is made per HTTP request in stateless mode (cheap: an `Arc`).
@@ -214,12 +165,14 @@ impl ServerHandler for McpHost {
     fn get_info(&self) -> ServerConfig {
         let capabilities = ServerCapabilities::builder()
             .enable_tools()
+            .enable_tool_list_changed()
             .enable_prompts()
+            .enable_prompts_list_changed()
             .enable_logging()
             .build();
         let mut info = ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("Access", env!("CARGO_PKG_VERSION")));
-        if let Some(i) = &self.state.registry.instructions {
+        if let Some(i) = &self.state.registry().instructions {
             info = info.with_instructions(i.clone());
         }
         info
@@ -230,7 +183,9 @@ impl ServerHandler for McpHost {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(self.state.tools.clone()))
+        Ok(ListToolsResult::with_all_items(
+            self.state.served.load().tools.clone(),
+        ))
     }
 
     async fn call_tool(
@@ -241,9 +196,8 @@ impl ServerHandler for McpHost {
         let (caller, meta) = self.bound(&context)?;
         let request_id = meta.id.clone();
         let name = request.name.to_string();
-        let route = self
-            .state
-            .registry
+        let registry = self.state.registry();
+        let route = registry
             .tools
             .get(&name)
             .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {name}"), None))?;
@@ -321,7 +275,7 @@ impl ServerHandler for McpHost {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
         Ok(ListPromptsResult::with_all_items(
-            self.state.prompts.clone(),
+            self.state.served.load().prompts.clone(),
         ))
     }
 
@@ -333,9 +287,8 @@ impl ServerHandler for McpHost {
         let (caller, meta) = self.bound(&context)?;
         let request_id = meta.id.clone();
         let name = request.name.to_string();
-        let route = self
-            .state
-            .registry
+        let registry = self.state.registry();
+        let route = registry
             .prompts
             .get(&name)
             .ok_or_else(|| McpError::invalid_params(format!("Unknown prompt: {name}"), None))?;
@@ -387,6 +340,66 @@ impl ServerHandler for McpHost {
             Err(fault) => {
                 tracing::error!(plugin = %plugin.code.name, kind = fault.kind(), "plugin fault: {fault}");
                 Err(McpError::internal_error(fault.to_string(), None))
+            }
+        }
+    }
+
+    /// A session client (protocol before 2026-07-28, stateful mode): tell it
+    /// when hot reload changes the tool or prompt lists, for as long as it listens.
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        let mut changes = self.state.served.watch();
+        changes.mark_unchanged();
+        let peer = context.peer;
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let mut seen = state.served.load();
+            while changes.changed().await.is_ok() {
+                let now = state.served.load();
+                let tools = now.tools != seen.tools;
+                let prompts = now.prompts != seen.prompts;
+                seen = now;
+                if (tools && peer.notify_tool_list_changed().await.is_err())
+                    || (prompts && peer.notify_prompt_list_changed().await.is_err())
+                {
+                    break; // the session is gone
+                }
+            }
+        });
+    }
+
+    /// Protocol 2026-07-28: `subscriptions/listen` may ask for the list-changed
+    /// notifications (the only ones this server sends).
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        let mut accepted = SubscriptionFilter::default();
+        accepted.tools_list_changed = requested.tools_list_changed.filter(|b| *b);
+        accepted.prompts_list_changed = requested.prompts_list_changed.filter(|b| *b);
+        Some(accepted)
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        let mut changes = self.state.served.watch();
+        changes.mark_unchanged();
+        let mut seen = self.state.served.load();
+        let sink = context.sink().clone();
+        loop {
+            tokio::select! {
+                _ = context.cancelled() => return Ok(()),
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        return Ok(());
+                    }
+                    let now = self.state.served.load();
+                    if now.tools != seen.tools && sink.accepted().tools_list_changed == Some(true) {
+                        let _ = sink.notify_tool_list_changed().await;
+                    }
+                    if now.prompts != seen.prompts && sink.accepted().prompts_list_changed == Some(true) {
+                        let _ = sink.notify_prompt_list_changed().await;
+                    }
+                    seen = now;
+                }
             }
         }
     }
