@@ -102,6 +102,7 @@ fn per_call() {
             request_id: Arc::from("bench"),
             user_agent: None,
             ip: None,
+            write_gate: Default::default(),
         };
         let call = || Invocation::CallTool {
             name: "echo".into(),

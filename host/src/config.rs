@@ -73,6 +73,22 @@ pub struct ServeConfig {
           value_parser = clap::builder::BoolishValueParser::new())]
     pub metrics: bool,
 
+    /// Confirmation before writes: `off`, `when-supported` (ask clients that
+    /// support elicitation) or `required` (also refuse writes from clients that
+    /// cannot be asked).
+    #[arg(long, env = "MCP_WRITE_CONFIRMATION", value_enum,
+          default_value_t = crate::confirm::ConfirmationMode::WhenSupported)]
+    pub write_confirmation: crate::confirm::ConfirmationMode,
+
+    /// How long a confirmation stays valid, in seconds.
+    #[arg(long, env = "MCP_WRITE_CONFIRMATION_TTL_SECS", default_value_t = 300)]
+    pub write_confirmation_ttl_secs: u64,
+
+    /// Key (32 bytes or more) sealing the confirmation state a client echoes on
+    /// its retry; give every replica the same one. Unset: a random key per process.
+    #[arg(long, env = "MCP_WRITE_CONFIRMATION_KEY", hide_env_values = true)]
+    pub write_confirmation_key: Option<String>,
+
     /// Per-user rate limit on /mcp, e.g. `120/min`; empty for none.
     #[arg(long, env = "MCP_RATE_LIMIT", default_value = "")]
     pub rate_limit: String,

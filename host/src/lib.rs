@@ -9,6 +9,7 @@ pub mod bindings;
 pub mod caller;
 pub mod capabilities;
 pub mod config;
+pub mod confirm;
 pub mod db;
 pub mod http;
 pub mod mcp;

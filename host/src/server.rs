@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::{Authenticator, ConfigError};
 use crate::config::{ServeConfig, split_list};
+use crate::confirm::Confirmations;
 use crate::db::{Db, DbError};
 use crate::http::authn::{AuthLayer, authenticate};
 use crate::http::guard::{self, HostGuard};
@@ -45,6 +46,8 @@ pub enum StartError {
     Signatures(#[from] KeyError),
     #[error(transparent)]
     Folder(#[from] FolderError),
+    #[error("refusing to start: {0}")]
+    Confirmation(#[from] crate::confirm::KeyError),
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
 }
@@ -96,7 +99,18 @@ pub async fn prepare(cfg: &ServeConfig) -> Result<Prepared, StartError> {
     let (sandbox, registry, failures, loader) = load_plugins(cfg).await?;
     let auth = Arc::new(Authenticator::new(&cfg.auth, db.clone())?);
     let metrics = cfg.metrics.then(Metrics::new);
-    let state = Arc::new(HostState::new(registry, sandbox, db, metrics));
+    let confirmations = Confirmations::new(
+        cfg.write_confirmation,
+        Duration::from_secs(cfg.write_confirmation_ttl_secs.max(1)),
+        cfg.write_confirmation_key.as_deref(),
+    )?;
+    let state = Arc::new(HostState::new(
+        registry,
+        sandbox,
+        db,
+        metrics,
+        confirmations,
+    ));
     Ok(Prepared {
         state,
         loader: Some(loader),

@@ -35,8 +35,11 @@ fn ctx(caller: &Caller) -> WriteContext<'_> {
             ..Default::default()
         },
         settings: WriteSettings::default(),
+        gate: &OPEN,
     }
 }
+
+static OPEN: access_mcp::confirm::WriteGate = access_mcp::confirm::WriteGate::Open;
 
 fn access_input(group: &str, ownership: bool) -> rq::AccessRequestInput {
     rq::AccessRequestInput {

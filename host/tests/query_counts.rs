@@ -59,6 +59,7 @@ async fn count(
         request_id: Arc::from("count"),
         user_agent: None,
         ip: None,
+        write_gate: Default::default(),
     };
     let before = db.queries_run();
     let out = sandbox

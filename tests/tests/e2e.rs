@@ -3,6 +3,7 @@
 
 mod auth;
 mod clients;
+mod confirm;
 mod host;
 mod ops;
 mod plugin_cli;

@@ -39,6 +39,7 @@ fn to_host_error(plugin: &str, e: WriteError) -> HostError {
         WriteError::NotFound(m) => HostError::NotFound(m),
         WriteError::Invalid(m) => HostError::Invalid(m),
         WriteError::Db(e) => super::host_error(plugin, e),
+        WriteError::Unconfirmed(r) => HostError::Denied(r.to_string()),
     }
 }
 
@@ -56,6 +57,7 @@ macro_rules! write_op {
             settings: WriteSettings {
                 require_descriptions: $db.settings().require_descriptions,
             },
+            gate: &$state.ctx.write_gate,
         };
         let plugin = $state.ctx.plugin.clone();
         Ok($call.await.map_err(|e| to_host_error(&plugin, e)))

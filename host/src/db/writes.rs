@@ -22,6 +22,7 @@ use crate::audit::{AuditContext, AuditEvent, emit};
 use crate::bindings::access::directory::requests as rq;
 use crate::bindings::access_types as t;
 use crate::caller::{Caller, SCOPE_CREATE_REQUESTS};
+use crate::confirm::{GateRefusal, PlannedWrite, WriteGate};
 
 pub const NOT_ALLOWED: &str = "Current user is not allowed to perform this action";
 pub const UNMANAGED: &str = "Groups not managed by Access cannot be modified";
@@ -42,6 +43,9 @@ pub enum WriteError {
     Invalid(String),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// Held back by the confirmation gate (planning, or not what was confirmed).
+    #[error(transparent)]
+    Unconfirmed(#[from] GateRefusal),
 }
 
 /// Settings of the write operations (Access's config).
@@ -50,11 +54,51 @@ pub struct WriteSettings {
     pub require_descriptions: bool,
 }
 
-/// Who writes, from where. Bound by the host.
+/// Who writes, from where, and whether the write was confirmed. Bound by the host.
 pub struct WriteContext<'a> {
     pub caller: &'a Caller,
     pub audit: AuditContext,
     pub settings: WriteSettings,
+    pub gate: &'a WriteGate,
+}
+
+fn until(end: Option<NaiveDateTime>) -> String {
+    end.map_or("with no end date".into(), |e| {
+        format!("until {} UTC", e.format("%Y-%m-%d %H:%M"))
+    })
+}
+
+fn reason_text(reason: &str) -> String {
+    if reason.trim().is_empty() {
+        "No reason given.".into()
+    } else {
+        format!("Reason: \"{}\".", reason.trim())
+    }
+}
+
+/// "alice@x, bob@y and 3 more" (or "The approvers" when none is known).
+fn approvers_text(approvers: &[UserRef]) -> String {
+    match approvers.len() {
+        0 => "The approvers".into(),
+        n if n <= 3 => approvers
+            .iter()
+            .map(|u| u.email.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        n => format!(
+            "{} and {} more",
+            approvers[..3]
+                .iter()
+                .map(|u| u.email.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            n - 3
+        ),
+    }
+}
+
+fn kind_of(ownership: bool) -> &'static str {
+    if ownership { "ownership" } else { "membership" }
 }
 
 #[derive(sqlx::FromRow)]
@@ -323,6 +367,20 @@ pub async fn create_access_request(
         group_managers(db, &group.id).await?,
     )
     .await?;
+    w.gate.check(PlannedWrite {
+        kind: "access_request".into(),
+        binding: json!({"group_id": group.id, "ownership": input.ownership, "reason": input.reason}),
+        ending_at: ending,
+        summary: format!(
+            "File an access request for {}: {} of the group \"{}\", {}. {} {} will be asked to approve it.",
+            requester.email,
+            kind_of(input.ownership),
+            group.name,
+            until(ending),
+            reason_text(&input.reason),
+            approvers_text(&approvers),
+        ),
+    })?;
 
     let at = now();
     let id = random_id(20, false);
@@ -454,6 +512,22 @@ pub async fn create_role_request(
         managers.retain(|m| !members.contains(&m.id));
     }
     let approvers = request_approvers(db, &group, &requester.id, managers).await?;
+    w.gate.check(PlannedWrite {
+        kind: "role_request".into(),
+        binding: json!({"role_id": role.id, "group_id": group.id, "ownership": input.ownership,
+            "reason": input.reason}),
+        ending_at: ending,
+        summary: format!(
+            "File a role request as {}: every member of the role \"{}\" would get {} of the group \"{}\", {}. {} {} will be asked to approve it.",
+            requester.email,
+            role.name,
+            kind_of(input.ownership),
+            group.name,
+            until(ending),
+            reason_text(&input.reason),
+            approvers_text(&approvers),
+        ),
+    })?;
 
     let at = now();
     let id = random_id(20, false);
@@ -674,6 +748,37 @@ pub async fn create_group_request(
         Some(a) => app_managers(db, a).await?,
         None => access_admins(db).await?,
     };
+    w.gate.check(PlannedWrite {
+        kind: "group_request".into(),
+        binding: json!({"name": name, "group_type": type_name(input.group_type),
+            "description": input.description, "app_id": app_id, "tag_ids": input.tag_ids,
+            "reason": input.reason}),
+        ending_at: ownership_end,
+        summary: format!(
+            "File a group request as {}: create the {} \"{}\"{}{}, owned by you {}. {} {}",
+            requester.email,
+            type_name(input.group_type).replace('_', " "),
+            name,
+            app.as_ref()
+                .map(|a| format!(" in the app \"{}\"", a.name))
+                .unwrap_or_default(),
+            if input.tag_ids.is_empty() {
+                String::new()
+            } else {
+                format!(" with {} tag(s)", input.tag_ids.len())
+            },
+            until(ownership_end),
+            reason_text(&input.reason),
+            if auto_approve {
+                "You own the app, so it is approved at once.".to_string()
+            } else {
+                format!(
+                    "{} will be asked to approve it.",
+                    approvers_text(&approvers)
+                )
+            },
+        ),
+    })?;
 
     let id = random_id(20, true);
     let tags_json = serde_json::to_string(&input.tag_ids).unwrap_or_else(|_| "[]".into());

@@ -18,14 +18,18 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use crate::bindings::plugin_types as pt;
 use crate::caller::Caller;
 use crate::capabilities::scope_error;
+use crate::confirm::{ConfirmError, ConfirmationMode, Confirmations, WriteGate};
 use crate::db::Db;
 use crate::metrics::{Metrics, PluginFaultKind, ToolErrorKind, ToolLabel, ToolOutcome};
+use crate::plugins::LoadedPlugin;
 use crate::plugins::Registry;
 use crate::sandbox::Sandbox;
 use crate::sandbox::call::{Invocation, Returned};
 use crate::sandbox::state::CallContext;
 
+mod ask;
 pub mod served;
+use ask::{Answer, Channel, ElicitFailure};
 pub use served::{Served, ServedSet};
 
 /// What the HTTP layer learned about a request, carried in its extensions.
@@ -44,6 +48,8 @@ pub struct HostState {
     pub db: Db,
     /// `None` when metrics are off (`ACCESS_MCP_METRICS=false`).
     pub metrics: Option<Arc<Metrics>>,
+    /// Confirmation before writes (`MCP_WRITE_CONFIRMATION`).
+    pub confirmations: Confirmations,
 }
 
 impl HostState {
@@ -52,6 +58,7 @@ impl HostState {
         sandbox: Arc<Sandbox>,
         db: Db,
         metrics: Option<Arc<Metrics>>,
+        confirmations: Confirmations,
     ) -> Self {
         if let Some(m) = &metrics {
             m.plugins_loaded.set(registry.plugins.len() as i64);
@@ -62,6 +69,7 @@ impl HostState {
             sandbox,
             db,
             metrics,
+            confirmations,
         }
     }
 
@@ -153,6 +161,101 @@ impl McpHost {
     }
 }
 
+/// One `tools/call` as routed: the tool, its plugin and the bound caller.
+struct ToolCall {
+    name: String,
+    arguments: String,
+    plugin: Arc<LoadedPlugin>,
+    caller: Arc<Caller>,
+    meta: RequestMeta,
+}
+
+/// What a write refused for want of a way to ask says.
+const CONFIRMATION_REQUIRED: &str = "This server requires the user to confirm each request before it is filed \
+(MCP_WRITE_CONFIRMATION=required), and this client cannot be asked: it does not support elicitation. \
+Nothing was created. Use a client that supports elicitation, or file the request in Access.";
+
+fn declined(call: &ToolCall) -> CallToolResponse {
+    tracing::info!(tool = %call.name, request_id = %call.meta.id, "write declined at confirmation");
+    json_error_result(
+        "Not created: the user declined to confirm this request. Nothing was written.",
+    )
+    .into()
+}
+
+impl McpHost {
+    /// Run the call in a fresh instance under `gate`.
+    async fn invoke(
+        &self,
+        call: &ToolCall,
+        gate: WriteGate,
+    ) -> (
+        Result<Returned, crate::sandbox::PluginFault>,
+        std::time::Duration,
+    ) {
+        let ctx = CallContext {
+            plugin: call.plugin.code.name.clone(),
+            tool: Some(Arc::from(call.name.as_str())),
+            caller: call.caller.clone(),
+            db: Some(self.state.db.clone()),
+            request_id: call.meta.id.clone(),
+            user_agent: call.meta.user_agent.clone(),
+            ip: call.meta.ip.clone(),
+            write_gate: gate,
+        };
+        let started = std::time::Instant::now();
+        let outcome = self
+            .state
+            .sandbox
+            .invoke(
+                &call.plugin.code,
+                ctx,
+                Invocation::CallTool {
+                    name: call.name.clone(),
+                    arguments: call.arguments.clone(),
+                },
+            )
+            .await;
+        (outcome, started.elapsed())
+    }
+
+    async fn run(&self, call: &ToolCall, gate: WriteGate) -> Result<CallToolResponse, McpError> {
+        let (outcome, took) = self.invoke(call, gate).await;
+        self.finish(call, outcome, took)
+    }
+
+    /// Count the call and turn the plugin's answer into the MCP result.
+    fn finish(
+        &self,
+        call: &ToolCall,
+        outcome: Result<Returned, crate::sandbox::PluginFault>,
+        took: std::time::Duration,
+    ) -> Result<CallToolResponse, McpError> {
+        let (name, plugin) = (&call.name, &call.plugin.code.name);
+        self.record(name, plugin, took, &outcome);
+        match outcome {
+            Ok(Returned::ToolOutput(Ok(out))) => {
+                tracing::debug!(tool = %name, plugin = %plugin, request_id = %call.meta.id,
+                    micros = took.as_micros() as u64, is_error = out.is_error, "tool call");
+                let mut result = if out.is_error {
+                    CallToolResult::error(vec![ContentBlock::text(out.text)])
+                } else {
+                    CallToolResult::success(vec![ContentBlock::text(out.text)])
+                };
+                result.structured_content = out.structured;
+                Ok(result.into())
+            }
+            Ok(Returned::ToolOutput(Err(message))) => Err(McpError::invalid_params(message, None)),
+            Ok(_) => Err(McpError::internal_error("unexpected plugin result", None)),
+            Err(fault) => {
+                tracing::error!(tool = %name, plugin = %plugin, request_id = %call.meta.id,
+                    kind = fault.kind(), "plugin fault: {fault}");
+                Ok(CallToolResult::error(vec![ContentBlock::text(format!("{fault}"))]).into())
+            }
+        }
+    }
+}
+
 fn json_error_result(message: &str) -> CallToolResult {
     let body = serde_json::json!({ "error": message });
     let mut r = CallToolResult::error(vec![ContentBlock::text(body.to_string())]);
@@ -194,7 +297,6 @@ impl ServerHandler for McpHost {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let (caller, meta) = self.bound(&context)?;
-        let request_id = meta.id.clone();
         let name = request.name.to_string();
         let registry = self.state.registry();
         let route = registry
@@ -221,51 +323,72 @@ impl ServerHandler for McpHost {
             }
             return Ok(json_error_result(&scope_error(scope)).into());
         }
-        let arguments =
-            serde_json::Value::Object(request.arguments.unwrap_or_default()).to_string();
-        let plugin = route.plugin.clone();
-        let ctx = CallContext {
-            plugin: plugin.code.name.clone(),
-            tool: Some(Arc::from(name.as_str())),
+        let args_value = serde_json::Value::Object(request.arguments.clone().unwrap_or_default());
+        let call = ToolCall {
+            name,
+            arguments: args_value.to_string(),
+            plugin: route.plugin.clone(),
             caller,
-            db: Some(self.state.db.clone()),
-            request_id: request_id.clone(),
-            user_agent: meta.user_agent.clone(),
-            ip: meta.ip.clone(),
+            meta,
         };
-        let started = std::time::Instant::now();
-        let outcome = self
-            .state
-            .sandbox
-            .invoke(
-                &plugin.code,
-                ctx,
-                Invocation::CallTool {
-                    name: name.clone(),
-                    arguments,
-                },
-            )
-            .await;
-        self.record(&name, &plugin.code.name, started.elapsed(), &outcome);
-        match outcome {
-            Ok(Returned::ToolOutput(Ok(out))) => {
-                tracing::debug!(tool = %name, plugin = %plugin.code.name, request_id = %request_id,
-                    micros = started.elapsed().as_micros() as u64, is_error = out.is_error, "tool call");
-                let mut result = if out.is_error {
-                    CallToolResult::error(vec![ContentBlock::text(out.text)])
-                } else {
-                    CallToolResult::success(vec![ContentBlock::text(out.text)])
-                };
-                result.structured_content = out.structured;
-                Ok(result.into())
+        let confirmations = &self.state.confirmations;
+        if confirmations.mode == ConfirmationMode::Off {
+            return self.run(&call, WriteGate::Open).await;
+        }
+
+        // A retry answering our confirmation (protocol 2026-07-28).
+        if let Some(state) = request.request_state.as_deref() {
+            let binding = Confirmations::binding(&call.caller.user_id, &call.name, &args_value);
+            let write = match confirmations.open(state, &binding) {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::warn!(tool = %call.name, request_id = %call.meta.id, "confirmation refused: {e}");
+                    return Ok(json_error_result(&e.to_string()).into());
+                }
+            };
+            let response = request
+                .input_responses
+                .as_ref()
+                .and_then(|r| r.get(ask::CONFIRM_KEY));
+            return match ask::answer_of(response) {
+                Answer::Confirmed => {
+                    if let Err(e) = confirmations.spend(state) {
+                        return Ok(json_error_result(&e.to_string()).into());
+                    }
+                    self.run(&call, WriteGate::confirmed(write)).await
+                }
+                Answer::Declined => Ok(declined(&call)),
+            };
+        }
+
+        let channel = Channel::of(&context);
+        if channel == Channel::None && confirmations.mode == ConfirmationMode::WhenSupported {
+            return self.run(&call, WriteGate::Open).await;
+        }
+        // Plan: every check of the write runs, nothing is written.
+        let (gate, planned) = WriteGate::plan();
+        let (outcome, took) = self.invoke(&call, gate).await;
+        let planned = planned.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let Some(write) = planned else {
+            // Not a write, or refused before writing: that is the answer.
+            return self.finish(&call, outcome, took);
+        };
+        tracing::info!(tool = %call.name, request_id = %call.meta.id, ?channel, "asking to confirm a write");
+        match channel {
+            Channel::None => Ok(json_error_result(CONFIRMATION_REQUIRED).into()),
+            Channel::InputRequired => {
+                let binding = Confirmations::binding(&call.caller.user_id, &call.name, &args_value);
+                let state = confirmations.seal(&write, &binding);
+                Ok(ask::input_required(&write, state))
             }
-            Ok(Returned::ToolOutput(Err(message))) => Err(McpError::invalid_params(message, None)),
-            Ok(_) => Err(McpError::internal_error("unexpected plugin result", None)),
-            Err(fault) => {
-                tracing::error!(tool = %name, plugin = %plugin.code.name, request_id = %request_id,
-                    kind = fault.kind(), "plugin fault: {fault}");
-                Ok(CallToolResult::error(vec![ContentBlock::text(format!("{fault}"))]).into())
-            }
+            Channel::Elicit => match ask::elicit(&context, &write, confirmations.ttl).await {
+                Ok(Answer::Confirmed) => self.run(&call, WriteGate::confirmed(write)).await,
+                Ok(Answer::Declined) => Ok(declined(&call)),
+                Err(ElicitFailure::Expired) => {
+                    Ok(json_error_result(&ConfirmError::Expired.to_string()).into())
+                }
+                Err(e) => Ok(json_error_result(&format!("Nothing was created: {e}.")).into()),
+            },
         }
     }
 
@@ -310,6 +433,7 @@ impl ServerHandler for McpHost {
             request_id,
             user_agent: meta.user_agent.clone(),
             ip: meta.ip.clone(),
+            write_gate: WriteGate::Open,
         };
         match self
             .state

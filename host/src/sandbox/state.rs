@@ -7,6 +7,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::caller::Caller;
+use crate::confirm::WriteGate;
 use crate::db::Db;
 
 /// What the host binds to one plugin call. Plugins cannot see or change it
@@ -23,6 +24,8 @@ pub struct CallContext {
     /// The HTTP request's User-Agent and client IP, for audit events.
     pub user_agent: Option<Arc<str>>,
     pub ip: Option<Arc<str>>,
+    /// Whether a write import may write in this call (confirmation before writes).
+    pub write_gate: WriteGate,
 }
 
 impl CallContext {
@@ -36,6 +39,7 @@ impl CallContext {
             request_id: Arc::from("load"),
             user_agent: None,
             ip: None,
+            write_gate: WriteGate::Open,
         }
     }
 }
