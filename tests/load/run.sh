@@ -2,10 +2,12 @@
 # Load benchmark of the real binary with wrk (run `.ci/build` first; needs
 # `wrk`, e.g. `apt-get install wrk`). Prints requests/s, p50, p99 and errors of
 # `tools/call` for list_groups (size 50), get_group and get_user at 1, 8, 32
-# and 128 connections on the demo database, then get_group of the 5 000-member
-# group and get_user of the user in 500 groups on the large organisation, with
-# Access's schema as it is and with the two indexes upstream added later.
-# Usage: tests/load/run.sh [seconds per run, default 10]
+# and 128 connections on the demo database; metrics off vs on (two servers,
+# alternating rounds, medians); then get_group of the 5 000-member group and
+# get_user of the user in 500 groups on the large organisation at 1 and 8
+# connections, with Access's schema as it is, with the two indexes upstream
+# added later, and with all six indexes the README recommends.
+# Usage: [ROUNDS=5] [MSECS=4] tests/load/run.sh [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-10}
@@ -14,7 +16,7 @@ LUA=tests/load/call.lua
 [ -x "$BIN" ] || { echo "run .ci/build first" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
 WORK=$(mktemp -d)
-trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill $PID ${PID_OFF:-} ${PID_ON:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 PORT=18787
 
 start() { # $1 = DATABASE_URI or empty for the demo
@@ -22,10 +24,10 @@ start() { # $1 = DATABASE_URI or empty for the demo
   [ -n "${1:-}" ] && extra=(env DATABASE_URI="$1")
   "${extra[@]}" env ACCESS_MCP_LISTEN=127.0.0.1:$PORT ACCESS_MCP_PLUGINS_DIR=target/plugins \
     ACCESS_MCP_DEMO_DB="$WORK/demo.db" ACCESS_MCP_CACHE_DIR="$WORK/cache" RUST_LOG=warn ENV=development \
-    ${EXTRA_ENV:-} "$BIN" serve >"$WORK/server.log" 2>&1 &
+    ${EXTRA_ENV:-} "$BIN" serve >"$WORK/server-$PORT.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && return; sleep 0.1; done
-  echo "server did not start:"; cat "$WORK/server.log"; exit 1
+  echo "server did not start:"; cat "$WORK/server-$PORT.log"; exit 1
 }
 stop() { kill $PID; wait $PID 2>/dev/null || true; }
 
@@ -50,18 +52,54 @@ for c in 1 8 32 128; do
 done
 stop
 
-header "metrics off and on, same run (list_groups size=50, 32 connections)"
-for m in false true; do
-  EXTRA_ENV="ACCESS_MCP_METRICS=$m" start ""
-  run "list_groups, ACCESS_MCP_METRICS=$m" list_groups '{"size":50}' 32
-  stop
-done
+# Metrics off vs on: two servers side by side (one idles while the other is
+# measured), runs alternating between them so drift of the machine hits both
+# alike; the median of each side and their difference.
+ROUNDS=${ROUNDS:-5}
+compare_metrics() { # label tool args
+  local off=() on=() line
+  for _ in $(seq 1 "$ROUNDS"); do
+    for m in off on; do
+      local port=$PORT_OFF
+      [ $m = on ] && port=$PORT_ON
+      line=$(TOOL=$2 ARGS=$3 wrk -t1 -c32 -d"${MSECS}s" --latency -s "$LUA" "http://127.0.0.1:$port/mcp" | grep '^RESULT')
+      local rps
+      rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$line")
+      if [ $m = off ]; then off+=("$rps"); else on+=("$rps"); fi
+    done
+  done
+  python3 - "$1" "${off[*]}" "${on[*]}" <<'PY'
+import statistics, sys
+label, off, on = sys.argv[1], [float(x) for x in sys.argv[2].split()], [float(x) for x in sys.argv[3].split()]
+a, b = statistics.median(off), statistics.median(on)
+print(f"{label:<34} off {a:8.1f}/s  on {b:8.1f}/s  on vs off {100 * (b - a) / a:+5.1f}%")
+print(f"{'':<34} rounds off: {' '.join(f'{x:.0f}' for x in off)}  on: {' '.join(f'{x:.0f}' for x in on)}")
+PY
+}
+MSECS=${MSECS:-4}
+PORT_OFF=18788
+PORT_ON=18789
+PORT=$PORT_OFF EXTRA_ENV="ACCESS_MCP_METRICS=false" start ""
+PID_OFF=$PID
+PORT=$PORT_ON EXTRA_ENV="ACCESS_MCP_METRICS=true" start ""
+PID_ON=$PID
+printf "\nmetrics off vs on, 32 connections, %s alternating rounds of %ss, median requests/s\n" "$ROUNDS" "$MSECS"
+compare_metrics "list_groups size=50" list_groups '{"size":50}'
+compare_metrics "list_tags size=1 (a cheap call)" list_tags '{"size":1}'
+kill $PID_OFF $PID_ON; wait $PID_OFF $PID_ON 2>/dev/null || true
+PORT=18787
+
+large_runs() {
+  for c in 1 8; do
+    run "get_group Big-Group (5 000 members)" get_group '{"group_id_or_name":"Big-Group"}' $c
+    run "get_user of the user in 500 groups" get_user '{"user_id_or_email":"busy.user@example.com"}' $c
+  done
+}
 
 "$BIN" demo --database-uri "sqlite:///$WORK/large.db" --large 2>/dev/null
 start "sqlite:///$WORK/large.db"
 header "large organisation (SQLite), Access's schema as it is"
-run "get_group Big-Group (5 000 members)" get_group '{"group_id_or_name":"Big-Group"}' 8
-run "get_user of the user in 500 groups" get_user '{"user_id_or_email":"busy.user@example.com"}' 8
+large_runs
 stop
 python3 - "$WORK/large.db" <<'PY'
 import sqlite3, sys
@@ -72,6 +110,18 @@ c.commit()
 PY
 start "sqlite:///$WORK/large.db"
 header "large organisation (SQLite), with the two okta_user_group_member indexes"
-run "get_group Big-Group (5 000 members)" get_group '{"group_id_or_name":"Big-Group"}' 8
-run "get_user of the user in 500 groups" get_user '{"user_id_or_email":"busy.user@example.com"}' 8
+large_runs
+stop
+python3 - "$WORK/large.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("CREATE INDEX idx_ar_approved_membership ON access_request (approved_membership_id)")
+c.execute("CREATE INDEX idx_rgm_group_owner_ended ON role_group_map (group_id, is_owner, ended_at)")
+c.execute("CREATE INDEX idx_rgm_role_owner_ended ON role_group_map (role_id, is_owner, ended_at)")
+c.execute("CREATE INDEX idx_ogtm_group_ended ON okta_group_tag_map (group_id, ended_at)")
+c.commit()
+PY
+start "sqlite:///$WORK/large.db"
+header "large organisation (SQLite), with all six recommended indexes"
+large_runs
 stop

@@ -47,6 +47,23 @@ fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
+/// Read an event stream until `needle` appears, it ends, or 25 s pass.
+fn read_until(r: &mut impl std::io::Read, needle: &str) -> String {
+    let mut got = String::new();
+    let mut buf = [0u8; 4096];
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(25) {
+        match r.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
+        }
+        if got.contains(needle) {
+            break;
+        }
+    }
+    got
+}
+
 /// A client calling one tool in a loop until told to stop; counts calls and failures.
 struct Load {
     stop: Arc<AtomicBool>,
@@ -250,7 +267,6 @@ fn session_clients_get_tools_list_changed() {
     let url = server.url.clone();
     let sid = session.clone();
     let reader = std::thread::spawn(move || {
-        use std::io::Read;
         let mut r = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -261,23 +277,52 @@ fn session_clients_get_tools_list_changed() {
             .header("Mcp-Protocol-Version", "2025-06-18")
             .send()
             .expect("GET stream");
-        let mut got = String::new();
-        let mut buf = [0u8; 4096];
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(25) {
-            match r.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => got.push_str(&String::from_utf8_lossy(&buf[..n])),
-            }
-            if got.contains("notifications/tools/list_changed") {
-                break;
-            }
-        }
-        got
+        read_until(&mut r, "notifications/tools/list_changed")
     });
     std::thread::sleep(Duration::from_millis(500));
     plugins.add("trivial", &fixture_component("trivial_plugin"), &[]);
     let got = reader.join().expect("reader");
+    assert!(
+        got.contains("notifications/tools/list_changed"),
+        "stream: {got}\nlogs: {}",
+        server.logs()
+    );
+}
+
+/// A protocol 2026-07-28 client (no session) asks for the notifications with
+/// `subscriptions/listen` and is told when the tool list changes.
+#[test]
+fn subscribed_2026_clients_get_tools_list_changed() {
+    let plugins = PluginDir::with_built_plugins();
+    let server = start(&plugins, Vec::new());
+    let url = server.url.clone();
+    let reader = std::thread::spawn(move || {
+        let body = json!({"jsonrpc": "2.0", "id": 9, "method": "subscriptions/listen", "params": {
+            "notifications": {"toolsListChanged": true, "promptsListChanged": true},
+            "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                      "io.modelcontextprotocol/clientCapabilities": {},
+                      "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"}}}});
+        let mut r = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client")
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json, text/event-stream")
+            .header("MCP-Protocol-Version", "2026-07-28")
+            .header("Mcp-Method", "subscriptions/listen")
+            .body(body.to_string())
+            .send()
+            .expect("listen");
+        read_until(&mut r, "notifications/tools/list_changed")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    plugins.add("trivial", &fixture_component("trivial_plugin"), &[]);
+    let got = reader.join().expect("reader");
+    assert!(
+        got.contains("notifications/subscriptions/acknowledged"),
+        "stream: {got}"
+    );
     assert!(
         got.contains("notifications/tools/list_changed"),
         "stream: {got}\nlogs: {}",

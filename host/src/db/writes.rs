@@ -97,6 +97,15 @@ fn approvers_text(approvers: &[UserRef]) -> String {
     }
 }
 
+/// The reason and who approves, closing a summary.
+fn closing(reason: &str, approvers: &[UserRef]) -> String {
+    format!(
+        "{} {} will be asked to approve it.",
+        reason_text(reason),
+        approvers_text(approvers)
+    )
+}
+
 fn kind_of(ownership: bool) -> &'static str {
     if ownership { "ownership" } else { "membership" }
 }
@@ -372,13 +381,12 @@ pub async fn create_access_request(
         binding: json!({"group_id": group.id, "ownership": input.ownership, "reason": input.reason}),
         ending_at: ending,
         summary: format!(
-            "File an access request for {}: {} of the group \"{}\", {}. {} {} will be asked to approve it.",
+            "File an access request for {}: {} of the group \"{}\", {}. {}",
             requester.email,
             kind_of(input.ownership),
             group.name,
             until(ending),
-            reason_text(&input.reason),
-            approvers_text(&approvers),
+            closing(&input.reason, &approvers),
         ),
     })?;
 
@@ -518,14 +526,13 @@ pub async fn create_role_request(
             "reason": input.reason}),
         ending_at: ending,
         summary: format!(
-            "File a role request as {}: every member of the role \"{}\" would get {} of the group \"{}\", {}. {} {} will be asked to approve it.",
+            "File a role request as {}: every member of the role \"{}\" would get {} of the group \"{}\", {}. {}",
             requester.email,
             role.name,
             kind_of(input.ownership),
             group.name,
             until(ending),
-            reason_text(&input.reason),
-            approvers_text(&approvers),
+            closing(&input.reason, &approvers),
         ),
     })?;
 
