@@ -48,6 +48,7 @@ async fn main() {
         database_uri: None,
         demo_db: dir.path().join("demo.db"),
         max_connections: 4,
+        sqlite_inline_reads: true,
     };
     let db = Db::connect(&db_cfg, &DirectoryConfig::default())
         .await

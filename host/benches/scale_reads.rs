@@ -329,6 +329,7 @@ async fn main() {
         database_uri: Some(format!("sqlite:///{}", path.display())),
         demo_db: "unused".into(),
         max_connections: 4,
+        sqlite_inline_reads: true,
     };
     let sqlite = Db::connect(&cfg, &DirectoryConfig::default())
         .await
@@ -365,6 +366,7 @@ async fn main() {
         database_uri: Some(url),
         demo_db: "unused".into(),
         max_connections: 4,
+        sqlite_inline_reads: true,
     };
     let pg = Db::connect(&cfg, &DirectoryConfig::default())
         .await

@@ -118,6 +118,12 @@ pub struct DatabaseConfig {
     /// Maximum connections in the database pool.
     #[arg(long, env = "ACCESS_MCP_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub max_connections: u32,
+
+    /// SQLite only: run reads in place on the serving thread (`true`, the
+    /// default) or on sqlx's connection worker threads like the writes (`false`).
+    #[arg(long, env = "ACCESS_MCP_SQLITE_INLINE_READS", default_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub sqlite_inline_reads: bool,
 }
 
 #[derive(Debug, Clone, Args)]

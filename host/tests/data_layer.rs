@@ -588,7 +588,7 @@ async fn rows_the_host_writes_satisfy_the_schema() {
     )
     .await
     .expect("group");
-    #[derive(sqlx::FromRow)]
+    #[derive(sqlx::FromRow, serde::Deserialize)]
     struct Ts {
         v: Option<String>,
     }
@@ -647,6 +647,7 @@ async fn a_database_without_accesss_schema_is_refused_naming_what_is_missing() {
         database_uri: Some(format!("sqlite:///{}", path.display())),
         demo_db: "unused.db".into(),
         max_connections: 2,
+        sqlite_inline_reads: true,
     };
     let e = Db::connect(&cfg, &directory())
         .await

@@ -67,6 +67,7 @@ pub async fn create(
                         database_uri: None,
                         demo_db: path,
                         max_connections: 4,
+                        sqlite_inline_reads: true,
                     };
                     Db::connect(&scratch, settings).await?;
                 }
@@ -83,6 +84,7 @@ pub async fn create(
                 database_uri: Some(uri.to_string()),
                 demo_db: "unused.db".into(),
                 max_connections: 4,
+                sqlite_inline_reads: true,
             };
             let db = Db::connect(&cfg, settings).await?;
             match contents {
@@ -92,6 +94,7 @@ pub async fn create(
                         database_uri: None,
                         demo_db: dir.join("demo.db"),
                         max_connections: 2,
+                        sqlite_inline_reads: true,
                     };
                     let source = Db::connect(&scratch, settings).await?;
                     copy_sqlite_to_postgres(&source, &db).await?;
@@ -128,13 +131,13 @@ pub async fn create_postgres_schema(url: &str) -> Result<(), DbError> {
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct Column {
     column_name: String,
     udt_name: String,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct TextCell {
     v: Option<String>,
 }

@@ -6,6 +6,7 @@
 //! difference needed so far is "now" ([`Db::now_sql`]).
 
 pub mod demo;
+mod lite;
 mod query;
 pub mod reads;
 pub mod rows;
@@ -68,6 +69,8 @@ pub enum Pool {
 #[derive(Debug, Clone)]
 pub struct Db {
     pub pool: Pool,
+    /// SQLite only: reads run in place (see `lite`); sqlx keeps the writes.
+    lite: Option<Arc<lite::LitePool>>,
     settings: Arc<DirectorySettings>,
     queries: Arc<AtomicU64>,
 }
@@ -139,7 +142,15 @@ impl Db {
             }
         };
         schema::check(&db).await?;
-        Ok(db)
+        Ok(db.with_inline_reads(cfg.sqlite_inline_reads))
+    }
+
+    /// SQLite: whether reads run in place (see `lite`) or through sqlx's pool.
+    pub fn with_inline_reads(mut self, on: bool) -> Db {
+        if !on {
+            self.lite = None;
+        }
+        self
     }
 
     /// Open (creating) a SQLite file without touching its schema.
@@ -150,8 +161,15 @@ impl Db {
     }
 
     pub fn from_pool(pool: Pool, settings: Arc<DirectorySettings>) -> Db {
+        let lite = match &pool {
+            Pool::Sqlite(p) => Some(Arc::new(lite::LitePool::new(
+                p.connect_options().get_filename(),
+            ))),
+            Pool::Postgres(_) => None,
+        };
         Db {
             pool,
+            lite,
             settings,
             queries: Arc::new(AtomicU64::new(0)),
         }

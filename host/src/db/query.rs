@@ -4,19 +4,25 @@
 //! from a plugin or client is a bound argument, which is why `AssertSqlSafe` holds.
 
 use chrono::NaiveDateTime;
+use serde::de::DeserializeOwned;
 use sqlx::FromRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 
 use super::{Db, DbError, Pool};
 
-/// A row type both engines can decode (what every fetch needs).
+/// A row type both engines can decode (what every fetch needs): sqlx's
+/// `FromRow` for PostgreSQL and SQLite transactions, serde for SQLite reads.
 pub trait AnyRow:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + DeserializeOwned + Send + Unpin
 {
 }
 impl<R> AnyRow for R where
-    R: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+    R: for<'r> FromRow<'r, SqliteRow>
+        + for<'r> FromRow<'r, PgRow>
+        + DeserializeOwned
+        + Send
+        + Unpin
 {
 }
 
@@ -152,6 +158,9 @@ impl Db {
         R: AnyRow,
     {
         self.count_query();
+        if let Some(lite) = &self.lite {
+            return lite.fetch_all(q);
+        }
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let rows = on_engine!(&self.pool, |p, ts| {
             bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts)
@@ -171,6 +180,9 @@ impl Db {
     /// Run a query returning one BIGINT column of one row.
     pub async fn fetch_count(&self, q: &Query) -> Result<i64, DbError> {
         self.count_query();
+        if let Some(lite) = &self.lite {
+            return lite.fetch_count(q);
+        }
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let n: i64 = on_engine!(&self.pool, |p, ts| {
             bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts)

@@ -561,13 +561,6 @@ async fn fill_access_request_ids(db: &Db, rows: &mut [MembershipRow]) -> Result<
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct RankedMembership {
-    #[sqlx(flatten)]
-    row: MembershipRow,
-    group_total: i64,
-}
-
 pub async fn memberships_of_groups(
     db: &Db,
     group_ids: &[String],
@@ -590,12 +583,11 @@ pub async fn memberships_of_groups(
         "{list} AND m.is_owner = {owner} AND {}) ranked WHERE rn <= {limit} ORDER BY group_id, rn",
         active(db, "m")
     ));
-    let ranked: Vec<RankedMembership> = db.fetch_all(&q).await?;
-    let totals: std::collections::HashMap<String, i64> = ranked
+    let mut rows: Vec<MembershipRow> = db.fetch_all(&q).await?;
+    let totals: std::collections::HashMap<String, i64> = rows
         .iter()
-        .map(|r| (r.row.group_id.clone(), r.group_total))
+        .map(|r| (r.group_id.clone(), r.group_total.unwrap_or(0)))
         .collect();
-    let mut rows: Vec<MembershipRow> = ranked.into_iter().map(|r| r.row).collect();
     fill_access_request_ids(db, &mut rows).await?;
     Ok(group_ids
         .iter()
@@ -611,13 +603,13 @@ pub async fn memberships_of_groups(
         .collect())
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct ApprovalLink {
     membership_id: i64,
     request_id: String,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct MemberPair {
     user_id: String,
     is_owner: bool,

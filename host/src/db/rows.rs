@@ -40,7 +40,7 @@ fn status(s: &str) -> t::RequestStatus {
 }
 
 /// Columns: see `reads::GROUP_COLUMNS`.
-#[derive(Debug, FromRow)]
+#[derive(Debug, FromRow, serde::Deserialize)]
 pub struct GroupRow {
     pub id: String,
     pub group_type: String,
@@ -88,7 +88,7 @@ impl From<GroupRow> for t::Group {
     }
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug, FromRow, serde::Deserialize)]
 pub struct UserRow {
     pub id: String,
     pub created_at: NaiveDateTime,
@@ -137,7 +137,7 @@ impl UserRow {
     }
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug, FromRow, serde::Deserialize)]
 pub struct AppRow {
     pub id: String,
     pub name: String,
@@ -164,7 +164,7 @@ impl From<AppRow> for t::App {
     }
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug, FromRow, serde::Deserialize)]
 pub struct TagRow {
     pub id: String,
     pub name: String,
@@ -207,7 +207,7 @@ impl From<TagRow> for t::Tag {
     }
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct MembershipRow {
     pub id: i64,
     pub user_id: String,
@@ -222,6 +222,10 @@ pub struct MembershipRow {
     pub created_reason: Option<String>,
     pub should_expire: bool,
     pub access_request_id: Option<String>,
+    /// Set only by queries that count each group's rows beside a capped page.
+    #[sqlx(default)]
+    #[serde(default)]
+    pub group_total: Option<i64>,
 }
 
 impl From<MembershipRow> for t::Membership {
@@ -244,7 +248,7 @@ impl From<MembershipRow> for t::Membership {
     }
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug, FromRow, serde::Deserialize)]
 pub struct RoleMappingRow {
     pub id: i64,
     pub role_id: String,
@@ -277,7 +281,7 @@ impl From<RoleMappingRow> for t::RoleMapping {
     }
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug, FromRow, serde::Deserialize)]
 pub struct GroupTagMapRow {
     pub id: i64,
     pub tag_id: String,
@@ -302,7 +306,7 @@ impl From<GroupTagMapRow> for t::GroupTagMap {
     }
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug, FromRow, serde::Deserialize)]
 pub struct AppTagMapRow {
     pub id: i64,
     pub tag_id: String,
@@ -325,7 +329,7 @@ impl From<AppTagMapRow> for t::AppTagMap {
     }
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug, FromRow, serde::Deserialize)]
 pub struct AccessRequestRow {
     pub id: String,
     pub status: String,
@@ -364,7 +368,7 @@ impl From<AccessRequestRow> for t::AccessRequest {
     }
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug, FromRow, serde::Deserialize)]
 pub struct RoleRequestRow {
     pub id: String,
     pub status: String,
@@ -405,7 +409,7 @@ impl From<RoleRequestRow> for t::RoleRequest {
     }
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug, FromRow, serde::Deserialize)]
 pub struct GroupRequestRow {
     pub id: String,
     pub status: String,

@@ -110,25 +110,25 @@ fn kind_of(ownership: bool) -> &'static str {
     if ownership { "ownership" } else { "membership" }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct UserRef {
     id: String,
     email: String,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct IdRow {
     id: String,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct TagRef {
     id: String,
     enabled: bool,
     constraints: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct AppTagRef {
     id: i64,
     tag_id: String,

@@ -62,6 +62,7 @@ pub async fn sqlite() -> TestDb {
         database_uri: None,
         demo_db: dir.path().join("access.db"),
         max_connections: 4,
+        sqlite_inline_reads: true,
     };
     let db = Db::connect(&cfg, &directory())
         .await
@@ -113,6 +114,7 @@ pub async fn postgres() -> Option<TestDb> {
         database_uri: Some(url),
         demo_db: "unused.db".into(),
         max_connections: 4,
+        sqlite_inline_reads: true,
     };
     let db = Db::connect(&cfg, &directory())
         .await
