@@ -2,8 +2,8 @@
 # Load benchmark of the real binary with wrk (run `.ci/build` first; needs
 # `wrk`, e.g. `apt-get install wrk`). Prints requests/s, p50, p99 and errors of
 # `tools/call` for list_groups (size 50), get_group and get_user at 1, 8, 32
-# and 128 connections on the demo database; metrics off vs on (two servers,
-# alternating rounds, medians); then get_group of the 5 000-member group and
+# and 128 connections on the demo database; metrics off vs on and SQLite reads
+# through sqlx vs in place (two servers each, alternating rounds, medians); then get_group of the 5 000-member group and
 # get_user of the user in 500 groups on the large organisation at 1 and 8
 # connections, with Access's schema as it is, with the two indexes upstream
 # added later, and with all six indexes the README recommends.
@@ -16,7 +16,7 @@ LUA=tests/load/call.lua
 [ -x "$BIN" ] || { echo "run .ci/build first" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
 WORK=$(mktemp -d)
-trap 'kill $PID ${PID_OFF:-} ${PID_ON:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill $PID ${PID_A:-} ${PID_B:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 PORT=18787
 
 start() { # $1 = DATABASE_URI or empty for the demo
@@ -52,41 +52,52 @@ for c in 1 8 32 128; do
 done
 stop
 
-# Metrics off vs on: two servers side by side (one idles while the other is
+# Side-by-side comparisons: two servers (one idles while the other is
 # measured), runs alternating between them so drift of the machine hits both
 # alike; the median of each side and their difference.
 ROUNDS=${ROUNDS:-5}
-compare_metrics() { # label tool args
-  local off=() on=() line
+MSECS=${MSECS:-4}
+PORT_A=18788
+PORT_B=18789
+compare() { # label tool args name-of-a name-of-b
+  local a=() b=() line rps
   for _ in $(seq 1 "$ROUNDS"); do
-    for m in off on; do
-      local port=$PORT_OFF
-      [ $m = on ] && port=$PORT_ON
+    for side in a b; do
+      local port=$PORT_A
+      [ $side = b ] && port=$PORT_B
       line=$(TOOL=$2 ARGS=$3 wrk -t1 -c32 -d"${MSECS}s" --latency -s "$LUA" "http://127.0.0.1:$port/mcp" | grep '^RESULT')
-      local rps
       rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$line")
-      if [ $m = off ]; then off+=("$rps"); else on+=("$rps"); fi
+      if [ $side = a ]; then a+=("$rps"); else b+=("$rps"); fi
     done
   done
-  python3 - "$1" "${off[*]}" "${on[*]}" <<'PY'
+  python3 - "$1" "$4" "$5" "${a[*]}" "${b[*]}" <<'PY'
 import statistics, sys
-label, off, on = sys.argv[1], [float(x) for x in sys.argv[2].split()], [float(x) for x in sys.argv[3].split()]
-a, b = statistics.median(off), statistics.median(on)
-print(f"{label:<34} off {a:8.1f}/s  on {b:8.1f}/s  on vs off {100 * (b - a) / a:+5.1f}%")
-print(f"{'':<34} rounds off: {' '.join(f'{x:.0f}' for x in off)}  on: {' '.join(f'{x:.0f}' for x in on)}")
+label, na, nb = sys.argv[1:4]
+a, b = ([float(x) for x in v.split()] for v in sys.argv[4:6])
+ma, mb = statistics.median(a), statistics.median(b)
+print(f"{label:<34} {na} {ma:8.1f}/s  {nb} {mb:8.1f}/s  {nb} vs {na} {100 * (mb - ma) / ma:+5.1f}%")
+print(f"{'':<34} rounds {na}: {' '.join(f'{x:.0f}' for x in a)}  {nb}: {' '.join(f'{x:.0f}' for x in b)}")
 PY
 }
-MSECS=${MSECS:-4}
-PORT_OFF=18788
-PORT_ON=18789
-PORT=$PORT_OFF EXTRA_ENV="ACCESS_MCP_METRICS=false" start ""
-PID_OFF=$PID
-PORT=$PORT_ON EXTRA_ENV="ACCESS_MCP_METRICS=true" start ""
-PID_ON=$PID
+pair() { # env-of-a env-of-b: start the two servers
+  PORT=$PORT_A EXTRA_ENV="$1" start ""
+  PID_A=$PID
+  PORT=$PORT_B EXTRA_ENV="$2" start ""
+  PID_B=$PID
+}
+unpair() { kill $PID_A $PID_B; wait $PID_A $PID_B 2>/dev/null || true; }
+
+pair "ACCESS_MCP_METRICS=false" "ACCESS_MCP_METRICS=true"
 printf "\nmetrics off vs on, 32 connections, %s alternating rounds of %ss, median requests/s\n" "$ROUNDS" "$MSECS"
-compare_metrics "list_groups size=50" list_groups '{"size":50}'
-compare_metrics "list_tags size=1 (a cheap call)" list_tags '{"size":1}'
-kill $PID_OFF $PID_ON; wait $PID_OFF $PID_ON 2>/dev/null || true
+compare "list_groups size=50" list_groups '{"size":50}' off on
+compare "list_tags size=1 (a cheap call)" list_tags '{"size":1}' off on
+unpair
+
+pair "ACCESS_MCP_SQLITE_INLINE_READS=false" "ACCESS_MCP_SQLITE_INLINE_READS=true"
+printf "\nSQLite reads through sqlx's worker threads vs in place (the default), same rounds\n"
+compare "list_groups size=50" list_groups '{"size":50}' sqlx inline
+compare "get_group Engineering" get_group '{"group_id_or_name":"Engineering"}' sqlx inline
+unpair
 PORT=18787
 
 large_runs() {

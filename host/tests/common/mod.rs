@@ -1,6 +1,7 @@
 //! Test databases for the data-layer tests: each test gets a fresh SQLite file
-//! and, when PostgreSQL is configured, a fresh PostgreSQL database, both created
-//! from Access's own schema and loaded with the demo organisation.
+//! (twice: reads in place, and reads through sqlx's pool) and, when PostgreSQL
+//! is configured, a fresh PostgreSQL database, all created from Access's own
+//! schema and loaded with the demo organisation.
 //!
 //! PostgreSQL comes from `DATABASE_TEST_POSTGRES` (an admin URL such as
 //! `postgresql://postgres@127.0.0.1:5432/postgres`). Outside CI the PostgreSQL
@@ -57,19 +58,28 @@ pub fn directory() -> DirectoryConfig {
 }
 
 pub async fn sqlite() -> TestDb {
+    sqlite_with(true).await
+}
+
+/// The demo on SQLite; `inline_reads: false` reads through sqlx's pool.
+pub async fn sqlite_with(inline_reads: bool) -> TestDb {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = DatabaseConfig {
         database_uri: None,
         demo_db: dir.path().join("access.db"),
         max_connections: 4,
-        sqlite_inline_reads: true,
+        sqlite_inline_reads: inline_reads,
     };
     let db = Db::connect(&cfg, &directory())
         .await
         .expect("demo SQLite database");
     TestDb {
         db,
-        engine: "sqlite",
+        engine: if inline_reads {
+            "sqlite"
+        } else {
+            "sqlite (reads through sqlx)"
+        },
         _dir: Some(dir),
         pg: None,
     }
@@ -137,8 +147,10 @@ where
     F: Fn(TestDb) -> Fut,
     Fut: Future<Output = TestDb>,
 {
-    let s = f(sqlite().await).await;
-    s.cleanup().await;
+    for inline_reads in [true, false] {
+        let s = f(sqlite_with(inline_reads).await).await;
+        s.cleanup().await;
+    }
     match postgres().await {
         Some(p) => {
             let p = f(p).await;
