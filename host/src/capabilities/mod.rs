@@ -66,12 +66,41 @@ impl CallState {
     }
 }
 
+/// A database failure as the plugin (and so the client) sees it: what kind,
+/// never the driver's text (SQL, hosts, file paths), which goes to the log.
 fn host_error(plugin: &str, e: DbError) -> HostError {
     tracing::warn!(plugin, error = %e, "database error in host import");
-    match e {
-        DbError::Unavailable(m) => HostError::Unavailable(format!("database unavailable: {m}")),
-        other => HostError::Unavailable(other.to_string()),
-    }
+    HostError::Unavailable(
+        match e {
+            DbError::Unavailable(_) | DbError::Connect(_) => {
+                "the database is unavailable; retry later"
+            }
+            _ => "the database could not answer this request; the server log has the details",
+        }
+        .to_string(),
+    )
 }
 
 impl crate::bindings::mcp::plugin::types::Host for CallState {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_errors_reach_plugins_without_driver_text() {
+        let e = host_error(
+            "p",
+            DbError::Query("near \"SELEC\": syntax error in SELECT secret FROM t".into()),
+        );
+        let HostError::Unavailable(m) = e else {
+            panic!("unexpected {e:?}")
+        };
+        assert!(!m.contains("SELECT") && !m.contains("secret"), "{m}");
+        let e = host_error("p", DbError::Unavailable("10.0.0.7:5432 refused".into()));
+        let HostError::Unavailable(m) = e else {
+            panic!("unexpected {e:?}")
+        };
+        assert!(m.contains("unavailable") && !m.contains("10.0.0.7"), "{m}");
+    }
+}
