@@ -68,6 +68,41 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Count one tool call: `outcome` is `ok`, `tool_error` or `fault`; an
+    /// outcome other than `ok` is also counted under `error_kind` (the fault
+    /// kind, `scope`, or `tool_error`), and a fault under its plugin.
+    pub fn count_tool_call(
+        &self,
+        tool: &str,
+        plugin: &str,
+        outcome: &'static str,
+        error_kind: &'static str,
+    ) {
+        self.tool_calls
+            .get_or_create(&ToolOutcome {
+                tool: tool.to_string(),
+                outcome,
+            })
+            .inc();
+        if outcome == "ok" {
+            return;
+        }
+        self.tool_errors
+            .get_or_create(&ToolErrorKind {
+                tool: tool.to_string(),
+                kind: error_kind,
+            })
+            .inc();
+        if outcome == "fault" {
+            self.plugin_faults
+                .get_or_create(&PluginFaultKind {
+                    plugin: plugin.to_string(),
+                    kind: error_kind,
+                })
+                .inc();
+        }
+    }
+
     pub fn new() -> Arc<Self> {
         let mut registry = Registry::with_prefix("access_mcp");
         let tool_calls = Family::<ToolOutcome, Counter>::default();

@@ -331,6 +331,35 @@ async fn pending_ids(
         .collect())
 }
 
+/// Make `q` the `INSERT` of a new PENDING request into `table`: the columns
+/// every request table shares, then `specific` (column and its placeholder or
+/// SQL literal, bound on `q` by the caller).
+fn pending_request_insert(
+    q: &mut Query,
+    table: &str,
+    id: &str,
+    at: NaiveDateTime,
+    requester_id: &str,
+    specific: Vec<(&str, String)>,
+) {
+    let shared = vec![
+        ("id", q.text(id)),
+        ("created_at", q.timestamp(at)),
+        ("updated_at", q.timestamp(at)),
+        ("resolved_at", "NULL".into()),
+        ("status", "'PENDING'".into()),
+        ("requester_user_id", q.text(requester_id)),
+        ("resolver_user_id", "NULL".into()),
+        ("resolution_reason", "''".into()),
+    ];
+    let (columns, values): (Vec<&str>, Vec<String>) = shared.into_iter().chain(specific).unzip();
+    q.sql = format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        columns.join(", "),
+        values.join(", ")
+    );
+}
+
 /// The request just inserted, re-read inside the transaction.
 async fn read_back<R: AnyRow>(tx: &mut Tx, select: &str, id: &str) -> Result<R, DbError> {
     let mut q = Query::new(select);
@@ -413,28 +442,16 @@ pub async fn create_access_request(
                 .with("requester", user_json(&requester)),
         );
     }
-    let mut q = Query::new(
-        "INSERT INTO access_request (id, created_at, updated_at, resolved_at, status, requester_user_id, \
-         requested_group_id, request_ownership, request_reason, request_ending_at, resolver_user_id, \
-         resolution_reason, approved_membership_id, approval_ending_at) VALUES (",
-    );
-    let vals = [
-        q.text(id.clone()),
-        q.timestamp(at),
-        q.timestamp(at),
-        "NULL".into(),
-        "'PENDING'".into(),
-        q.text(requester.id.clone()),
-        q.text(group.id.clone()),
-        q.boolean(input.ownership),
-        q.text(input.reason.clone()),
-        q.opt_timestamp(ending),
-        "NULL".into(),
-        "''".into(),
-        "NULL".into(),
-        "NULL".into(),
+    let mut q = Query::default();
+    let specific = vec![
+        ("requested_group_id", q.text(group.id.clone())),
+        ("request_ownership", q.boolean(input.ownership)),
+        ("request_reason", q.text(input.reason.clone())),
+        ("request_ending_at", q.opt_timestamp(ending)),
+        ("approved_membership_id", "NULL".into()),
+        ("approval_ending_at", "NULL".into()),
     ];
-    q.push(&format!("{})", vals.join(", ")));
+    pending_request_insert(&mut q, "access_request", &id, at, &requester.id, specific);
     tx.execute(&q).await?;
     let row: AccessRequestRow = read_back(&mut tx, ACCESS_REQUEST_SELECT, &id).await?;
     tx.commit().await?;
@@ -560,29 +577,17 @@ pub async fn create_role_request(
                 .with("requester", user_json(&requester)),
         );
     }
-    let mut q = Query::new(
-        "INSERT INTO role_request (id, created_at, updated_at, resolved_at, status, requester_user_id, \
-         requester_role_id, requested_group_id, request_ownership, request_reason, request_ending_at, \
-         resolver_user_id, resolution_reason, approval_ending_at, approved_membership_id) VALUES (",
-    );
-    let vals = [
-        q.text(id.clone()),
-        q.timestamp(at),
-        q.timestamp(at),
-        "NULL".into(),
-        "'PENDING'".into(),
-        q.text(requester.id.clone()),
-        q.text(role.id.clone()),
-        q.text(group.id.clone()),
-        q.boolean(input.ownership),
-        q.text(input.reason.clone()),
-        q.opt_timestamp(ending),
-        "NULL".into(),
-        "''".into(),
-        "NULL".into(),
-        "NULL".into(),
+    let mut q = Query::default();
+    let specific = vec![
+        ("requester_role_id", q.text(role.id.clone())),
+        ("requested_group_id", q.text(group.id.clone())),
+        ("request_ownership", q.boolean(input.ownership)),
+        ("request_reason", q.text(input.reason.clone())),
+        ("request_ending_at", q.opt_timestamp(ending)),
+        ("approval_ending_at", "NULL".into()),
+        ("approved_membership_id", "NULL".into()),
     ];
-    q.push(&format!("{})", vals.join(", ")));
+    pending_request_insert(&mut q, "role_request", &id, at, &requester.id, specific);
     tx.execute(&q).await?;
     let row: RoleRequestRow = read_back(&mut tx, ROLE_REQUEST_SELECT, &id).await?;
     tx.commit().await?;
@@ -812,40 +817,42 @@ pub async fn create_group_request(
                 .with("requester", user_json(&requester)),
         );
     }
-    let mut q = Query::new(
-        "INSERT INTO group_request (id, created_at, updated_at, resolved_at, status, requester_user_id, \
-         requested_group_name, requested_group_description, requested_group_type, requested_app_id, \
-         requested_ownership_ending_at, requested_group_tags, request_reason, resolver_user_id, \
-         resolved_group_name, resolved_group_description, resolved_group_type, resolved_app_id, \
-         resolved_ownership_ending_at, resolved_group_tags, resolution_reason, approved_group_id) VALUES (",
-    );
-    let tags_a = db.json_param(&mut q, tags_json.clone());
-    let tags_b = db.json_param(&mut q, tags_json.clone());
-    let vals = [
-        q.text(id.clone()),
-        q.timestamp(at),
-        q.timestamp(at),
-        "NULL".into(),
-        "'PENDING'".into(),
-        q.text(requester.id.clone()),
-        q.text(name.clone()),
-        q.text(input.description.clone()),
-        q.text(type_name(input.group_type)),
-        q.opt_text(app_id.clone()),
-        q.opt_timestamp(ownership_end),
-        tags_a,
-        q.text(input.reason.clone()),
-        "NULL".into(),
-        q.text(name.clone()),
-        q.text(input.description.clone()),
-        q.text(type_name(input.group_type)),
-        q.opt_text(app_id.clone()),
-        q.opt_timestamp(ownership_end),
-        tags_b,
-        "''".into(),
-        "NULL".into(),
+    let mut q = Query::default();
+    let specific = vec![
+        ("requested_group_name", q.text(name.clone())),
+        (
+            "requested_group_description",
+            q.text(input.description.clone()),
+        ),
+        ("requested_group_type", q.text(type_name(input.group_type))),
+        ("requested_app_id", q.opt_text(app_id.clone())),
+        (
+            "requested_ownership_ending_at",
+            q.opt_timestamp(ownership_end),
+        ),
+        (
+            "requested_group_tags",
+            db.json_param(&mut q, tags_json.clone()),
+        ),
+        ("request_reason", q.text(input.reason.clone())),
+        ("resolved_group_name", q.text(name.clone())),
+        (
+            "resolved_group_description",
+            q.text(input.description.clone()),
+        ),
+        ("resolved_group_type", q.text(type_name(input.group_type))),
+        ("resolved_app_id", q.opt_text(app_id.clone())),
+        (
+            "resolved_ownership_ending_at",
+            q.opt_timestamp(ownership_end),
+        ),
+        (
+            "resolved_group_tags",
+            db.json_param(&mut q, tags_json.clone()),
+        ),
+        ("approved_group_id", "NULL".into()),
     ];
-    q.push(&format!("{})", vals.join(", ")));
+    pending_request_insert(&mut q, "group_request", &id, at, &requester.id, specific);
     tx.execute(&q).await?;
 
     let request_json = json!({

@@ -20,7 +20,7 @@ use crate::caller::Caller;
 use crate::capabilities::scope_error;
 use crate::confirm::{ConfirmError, ConfirmationMode, Confirmations, WriteGate};
 use crate::db::Db;
-use crate::metrics::{Metrics, PluginFaultKind, ToolErrorKind, ToolLabel, ToolOutcome};
+use crate::metrics::{Metrics, ToolLabel};
 use crate::plugins::LoadedPlugin;
 use crate::plugins::Registry;
 use crate::sandbox::Sandbox;
@@ -60,12 +60,8 @@ impl HostState {
         metrics: Option<Arc<Metrics>>,
         confirmations: Confirmations,
     ) -> Self {
-        if let Some(m) = &metrics {
-            m.plugins_loaded.set(registry.plugins.len() as i64);
-            m.tools_served.set(registry.tools.len() as i64);
-        }
         HostState {
-            served: ServedSet::new(Served::new(registry)),
+            served: ServedSet::new(Served::new(registry), metrics.as_deref()),
             sandbox,
             db,
             metrics,
@@ -99,40 +95,17 @@ impl McpHost {
         outcome: &Result<Returned, crate::sandbox::PluginFault>,
     ) {
         let Some(m) = &self.state.metrics else { return };
-        let label = ToolLabel {
-            tool: tool.to_string(),
-        };
         m.tool_duration
-            .get_or_create(&label)
-            .observe(took.as_secs_f64());
-        let (kind, fault) = match outcome {
-            Ok(Returned::ToolOutput(Ok(out))) if !out.is_error => ("ok", None),
-            Ok(_) => ("tool_error", None),
-            Err(f) => ("fault", Some(f.kind())),
-        };
-        m.tool_calls
-            .get_or_create(&ToolOutcome {
+            .get_or_create(&ToolLabel {
                 tool: tool.to_string(),
-                outcome: kind,
             })
-            .inc();
-        if kind != "ok" {
-            let k = fault.unwrap_or("tool_error");
-            m.tool_errors
-                .get_or_create(&ToolErrorKind {
-                    tool: tool.to_string(),
-                    kind: k,
-                })
-                .inc();
-        }
-        if let Some(k) = fault {
-            m.plugin_faults
-                .get_or_create(&PluginFaultKind {
-                    plugin: plugin.to_string(),
-                    kind: k,
-                })
-                .inc();
-        }
+            .observe(took.as_secs_f64());
+        let (outcome, error_kind) = match outcome {
+            Ok(Returned::ToolOutput(Ok(out))) if !out.is_error => ("ok", ""),
+            Ok(_) => ("tool_error", "tool_error"),
+            Err(f) => ("fault", f.kind()),
+        };
+        m.count_tool_call(tool, plugin, outcome, error_kind);
     }
 
     fn bound(
@@ -184,6 +157,27 @@ fn declined(call: &ToolCall) -> CallToolResponse {
 }
 
 impl McpHost {
+    /// What the host binds to one plugin call of this request.
+    fn call_context(
+        &self,
+        plugin: &LoadedPlugin,
+        tool: Option<&str>,
+        caller: Arc<Caller>,
+        meta: &RequestMeta,
+        gate: WriteGate,
+    ) -> CallContext {
+        CallContext {
+            plugin: plugin.code.name.clone(),
+            tool: tool.map(Arc::from),
+            caller,
+            db: Some(self.state.db.clone()),
+            request_id: meta.id.clone(),
+            user_agent: meta.user_agent.clone(),
+            ip: meta.ip.clone(),
+            write_gate: gate,
+        }
+    }
+
     /// Run the call in a fresh instance under `gate`.
     async fn invoke(
         &self,
@@ -193,16 +187,13 @@ impl McpHost {
         Result<Returned, crate::sandbox::PluginFault>,
         std::time::Duration,
     ) {
-        let ctx = CallContext {
-            plugin: call.plugin.code.name.clone(),
-            tool: Some(Arc::from(call.name.as_str())),
-            caller: call.caller.clone(),
-            db: Some(self.state.db.clone()),
-            request_id: call.meta.id.clone(),
-            user_agent: call.meta.user_agent.clone(),
-            ip: call.meta.ip.clone(),
-            write_gate: gate,
-        };
+        let ctx = self.call_context(
+            &call.plugin,
+            Some(&call.name),
+            call.caller.clone(),
+            &call.meta,
+            gate,
+        );
         let started = std::time::Instant::now();
         let outcome = self
             .state
@@ -293,7 +284,7 @@ impl ServerHandler for McpHost {
 
     async fn call_tool(
         &self,
-        request: CallToolRequestParams,
+        mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let (caller, meta) = self.bound(&context)?;
@@ -308,22 +299,11 @@ impl ServerHandler for McpHost {
             && !caller.has_scope(scope)
         {
             if let Some(m) = &self.state.metrics {
-                m.tool_errors
-                    .get_or_create(&ToolErrorKind {
-                        tool: name.clone(),
-                        kind: "scope",
-                    })
-                    .inc();
-                m.tool_calls
-                    .get_or_create(&ToolOutcome {
-                        tool: name.clone(),
-                        outcome: "tool_error",
-                    })
-                    .inc();
+                m.count_tool_call(&name, &route.plugin.code.name, "tool_error", "scope");
             }
             return Ok(json_error_result(&scope_error(scope)).into());
         }
-        let args_value = serde_json::Value::Object(request.arguments.clone().unwrap_or_default());
+        let args_value = serde_json::Value::Object(request.arguments.take().unwrap_or_default());
         let call = ToolCall {
             name,
             arguments: args_value.to_string(),
@@ -408,7 +388,6 @@ impl ServerHandler for McpHost {
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
         let (caller, meta) = self.bound(&context)?;
-        let request_id = meta.id.clone();
         let name = request.name.to_string();
         let registry = self.state.registry();
         let route = registry
@@ -425,16 +404,7 @@ impl ServerHandler for McpHost {
             })
             .collect();
         let plugin = route.plugin.clone();
-        let ctx = CallContext {
-            plugin: plugin.code.name.clone(),
-            tool: None,
-            caller,
-            db: Some(self.state.db.clone()),
-            request_id,
-            user_agent: meta.user_agent.clone(),
-            ip: meta.ip.clone(),
-            write_gate: WriteGate::Open,
-        };
+        let ctx = self.call_context(&plugin, None, caller, &meta, WriteGate::Open);
         match self
             .state
             .sandbox
@@ -471,19 +441,12 @@ impl ServerHandler for McpHost {
     /// A session client (protocol before 2026-07-28, stateful mode): tell it
     /// when hot reload changes the tool or prompt lists, for as long as it listens.
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
-        let mut changes = self.state.served.watch();
-        changes.mark_unchanged();
+        let mut changes = self.state.served.changes();
         let peer = context.peer;
-        let state = self.state.clone();
         tokio::spawn(async move {
-            let mut seen = state.served.load();
-            while changes.changed().await.is_ok() {
-                let now = state.served.load();
-                let tools = now.tools != seen.tools;
-                let prompts = now.prompts != seen.prompts;
-                seen = now;
-                if (tools && peer.notify_tool_list_changed().await.is_err())
-                    || (prompts && peer.notify_prompt_list_changed().await.is_err())
+            while let Some(change) = changes.next().await {
+                if (change.tools && peer.notify_tool_list_changed().await.is_err())
+                    || (change.prompts && peer.notify_prompt_list_changed().await.is_err())
                 {
                     break; // the session is gone
                 }
@@ -504,26 +467,20 @@ impl ServerHandler for McpHost {
     }
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
-        let mut changes = self.state.served.watch();
-        changes.mark_unchanged();
-        let mut seen = self.state.served.load();
-        let sink = context.sink().clone();
+        let mut changes = self.state.served.changes();
+        let sink = context.sink();
         loop {
-            tokio::select! {
+            let change = tokio::select! {
                 _ = context.cancelled() => return Ok(()),
-                changed = changes.changed() => {
-                    if changed.is_err() {
-                        return Ok(());
-                    }
-                    let now = self.state.served.load();
-                    if now.tools != seen.tools && sink.accepted().tools_list_changed == Some(true) {
-                        let _ = sink.notify_tool_list_changed().await;
-                    }
-                    if now.prompts != seen.prompts && sink.accepted().prompts_list_changed == Some(true) {
-                        let _ = sink.notify_prompt_list_changed().await;
-                    }
-                    seen = now;
-                }
+                change = changes.next() => change,
+            };
+            let Some(change) = change else { return Ok(()) };
+            // The sink drops what the subscription did not accept.
+            if change.tools {
+                let _ = sink.notify_tool_list_changed().await;
+            }
+            if change.prompts {
+                let _ = sink.notify_prompt_list_changed().await;
             }
         }
     }

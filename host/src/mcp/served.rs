@@ -39,11 +39,11 @@ impl Served {
     }
 }
 
-/// The current snapshot, swappable atomically, and a generation counter that
-/// listeners (sessions, `subscriptions/listen`) watch to learn of a change.
+/// The current snapshot, swappable atomically, and a channel on which
+/// listeners (sessions, `subscriptions/listen`) see each new one.
 pub struct ServedSet {
     current: ArcSwap<Served>,
-    generation: watch::Sender<u64>,
+    published: watch::Sender<Arc<Served>>,
 }
 
 /// What changed between two snapshots, for the list-changed notifications.
@@ -53,11 +53,26 @@ pub struct Change {
     pub prompts: bool,
 }
 
+impl Change {
+    pub fn between(before: &Served, after: &Served) -> Change {
+        Change {
+            tools: before.tools != after.tools,
+            prompts: before.prompts != after.prompts,
+        }
+    }
+
+    pub fn any(self) -> bool {
+        self.tools || self.prompts
+    }
+}
+
 impl ServedSet {
-    pub fn new(first: Served) -> ServedSet {
+    pub fn new(first: Served, metrics: Option<&Metrics>) -> ServedSet {
+        let first = Arc::new(first);
+        record(&first, metrics);
         ServedSet {
-            current: ArcSwap::from_pointee(first),
-            generation: watch::Sender::new(0),
+            current: ArcSwap::new(first.clone()),
+            published: watch::Sender::new(first),
         }
     }
 
@@ -66,27 +81,48 @@ impl ServedSet {
         self.current.load_full()
     }
 
-    /// Put `next` in force and tell listeners what changed.
+    /// Put `next` in force and publish it to listeners.
     pub fn replace(&self, next: Served, metrics: Option<&Metrics>) -> Change {
         let next = Arc::new(next);
+        record(&next, metrics);
         let previous = self.current.swap(next.clone());
-        if let Some(m) = metrics {
-            m.plugins_loaded.set(next.registry.plugins.len() as i64);
-            m.tools_served.set(next.registry.tools.len() as i64);
-        }
-        let change = Change {
-            tools: previous.tools != next.tools,
-            prompts: previous.prompts != next.prompts,
-        };
-        if change != Change::default() {
-            self.generation.send_modify(|g| *g += 1);
-        }
-        change
+        self.published.send_replace(next.clone());
+        Change::between(&previous, &next)
     }
 
-    /// A receiver that wakes on every change of the tool or prompt lists.
-    pub fn watch(&self) -> watch::Receiver<u64> {
-        self.generation.subscribe()
+    /// The changes from now on, one [`Change`] per snapshot that changed a list.
+    pub fn changes(&self) -> ChangeFeed {
+        let mut rx = self.published.subscribe();
+        let seen = rx.borrow_and_update().clone();
+        ChangeFeed { rx, seen }
+    }
+}
+
+fn record(served: &Served, metrics: Option<&Metrics>) {
+    if let Some(m) = metrics {
+        m.plugins_loaded.set(served.registry.plugins.len() as i64);
+        m.tools_served.set(served.registry.tools.len() as i64);
+    }
+}
+
+/// A listener's view of [`ServedSet`]: what changed since it last looked.
+pub struct ChangeFeed {
+    rx: watch::Receiver<Arc<Served>>,
+    seen: Arc<Served>,
+}
+
+impl ChangeFeed {
+    /// Wait for the next change of the tool or prompt list (`None`: shutting down).
+    pub async fn next(&mut self) -> Option<Change> {
+        loop {
+            self.rx.changed().await.ok()?;
+            let now = self.rx.borrow_and_update().clone();
+            let change = Change::between(&self.seen, &now);
+            self.seen = now;
+            if change.any() {
+                return Some(change);
+            }
+        }
     }
 }
 

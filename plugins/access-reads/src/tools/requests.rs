@@ -128,17 +128,13 @@ fn list_access_requests(args: &Args) -> ToolResult<Value> {
     let paging = Paging::from_args(args)?;
     let page = reads::list_access_requests(&f, paging.request())?;
 
-    let mut lookup = Lookup::new();
-    for r in &page.items {
-        shapes::need_access(&mut lookup, r);
-    }
-    lookup.fetch()?;
-    let items = page
-        .items
-        .iter()
-        .map(|r| shapes::access_request_summary(&lookup, r))
-        .collect();
-    Ok(paging.envelope(page.total, items))
+    summarized_page(
+        paging,
+        page.total,
+        &page.items,
+        shapes::need_access,
+        shapes::access_request_summary,
+    )
 }
 
 pub const GET_ACCESS_REQUEST: ToolSpec = ToolSpec {
@@ -257,17 +253,13 @@ fn list_role_requests(args: &Args) -> ToolResult<Value> {
     let paging = Paging::from_args(args)?;
     let page = reads::list_role_requests(&f, paging.request())?;
 
-    let mut lookup = Lookup::new();
-    for r in &page.items {
-        shapes::need_role(&mut lookup, r);
-    }
-    lookup.fetch()?;
-    let items = page
-        .items
-        .iter()
-        .map(|r| shapes::role_request_summary(&lookup, r))
-        .collect();
-    Ok(paging.envelope(page.total, items))
+    summarized_page(
+        paging,
+        page.total,
+        &page.items,
+        shapes::need_role,
+        shapes::role_request_summary,
+    )
 }
 
 pub const GET_ROLE_REQUEST: ToolSpec = ToolSpec {
@@ -385,17 +377,13 @@ fn list_group_requests(args: &Args) -> ToolResult<Value> {
     let paging = Paging::from_args(args)?;
     let page = reads::list_group_requests(&f, paging.request())?;
 
-    let mut lookup = Lookup::new();
-    for r in &page.items {
-        shapes::need_group_request(&mut lookup, r);
-    }
-    lookup.fetch()?;
-    let items = page
-        .items
-        .iter()
-        .map(|r| shapes::group_request(&lookup, r))
-        .collect();
-    Ok(paging.envelope(page.total, items))
+    summarized_page(
+        paging,
+        page.total,
+        &page.items,
+        shapes::need_group_request,
+        shapes::group_request,
+    )
 }
 
 pub const GET_GROUP_REQUEST: ToolSpec = ToolSpec {
@@ -420,4 +408,22 @@ fn get_group_request(args: &Args) -> ToolResult<Value> {
     shapes::need_group_request(&mut lookup, &r);
     lookup.fetch()?;
     Ok(shapes::group_request(&lookup, &r))
+}
+
+/// The envelope of a page of requests: every related row fetched in one batch,
+/// then each request shaped.
+fn summarized_page<R>(
+    paging: Paging,
+    total: u64,
+    items: &[R],
+    need: fn(&mut Lookup, &R),
+    shape: fn(&Lookup, &R) -> Value,
+) -> ToolResult<Value> {
+    let mut lookup = Lookup::new();
+    for r in items {
+        need(&mut lookup, r);
+    }
+    lookup.fetch()?;
+    let shaped = items.iter().map(|r| shape(&lookup, r)).collect();
+    Ok(paging.envelope(total, shaped))
 }
