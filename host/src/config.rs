@@ -144,6 +144,12 @@ pub struct SandboxConfig {
     /// further calls wait for a free slot.
     #[arg(long, env = "ACCESS_MCP_MAX_INSTANCES", default_value_t = 256)]
     pub max_instances: u32,
+
+    /// Write `/tmp/perf-<pid>.map` so `perf report` names the plugins' wasm
+    /// functions (for profiling; off by default).
+    #[arg(long, env = "ACCESS_MCP_WASM_PERFMAP", default_value = "false",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub wasm_perfmap: bool,
 }
 
 impl SandboxConfig {
@@ -162,6 +168,7 @@ impl Default for SandboxConfig {
             plugin_memory_mib: 64,
             plugin_output_bytes: 4 * 1024 * 1024,
             max_instances: 256,
+            wasm_perfmap: false,
         }
     }
 }

@@ -32,6 +32,9 @@ pub fn build_engine(cfg: &SandboxConfig) -> wasmtime::Result<Engine> {
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     config.max_wasm_stack(1 << 20);
     config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    if cfg.wasm_perfmap {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     Engine::new(&config)
 }
 

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use crate::access::directory::types::PageRequest;
 use crate::args::Args;
 use crate::error::{ToolError, ToolResult};
+use crate::json::{Json, Obj};
 
 pub const DEFAULT_SIZE: i64 = 50;
 pub const MAX_SIZE: i64 = 100;
@@ -40,18 +41,18 @@ impl Paging {
         }
     }
 
-    pub fn envelope(&self, total: u64, results: Vec<Value>) -> Value {
+    pub fn envelope(&self, total: u64, results: impl IntoIterator<Item = Json>) -> Json {
         let total = i64::try_from(total).unwrap_or(i64::MAX);
         let pages = ((total + self.size - 1) / self.size).max(1);
-        json!({
-            "total": total,
-            "pages": pages,
-            "page": self.page,
-            "size": self.size,
-            "has_next": self.page < pages - 1,
-            "has_prev": self.page > 0,
-            "results": results,
-        })
+        Obj::new()
+            .i("total", total)
+            .i("pages", pages)
+            .i("page", self.page)
+            .i("size", self.size)
+            .b("has_next", self.page < pages - 1)
+            .b("has_prev", self.page > 0)
+            .list("results", results)
+            .done()
     }
 }
 

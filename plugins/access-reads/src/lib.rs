@@ -10,6 +10,7 @@ wit_bindgen::generate!({
 mod args;
 mod envelope;
 mod error;
+mod json;
 mod shapes;
 mod spec;
 mod tools;

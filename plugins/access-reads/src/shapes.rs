@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::access::directory::types::{AccessRequest, GroupRequest, RoleRequest};
 use crate::spec::{object_schema, t_bool, t_opt_obj, t_opt_str, t_str, t_str_list};
-use crate::wire::{self, Lookup, Obj};
+use crate::wire::{self, Json, Lookup, Obj};
 
 /// The output schema of an access or role request shape; `extra` goes after
 /// `requester` (upstream's key order).
@@ -86,11 +86,8 @@ pub fn group_request_schema() -> Value {
 }
 
 /// A group's `GroupRef`, or null when it is not in the lookup.
-fn group_ref_of(lookup: &Lookup, id: &str) -> Value {
-    lookup
-        .group(id)
-        .map(wire::request_group_ref)
-        .unwrap_or(Value::Null)
+fn group_ref_of(lookup: &Lookup, id: &str) -> Option<Json> {
+    lookup.group(id).map(wire::request_group_ref)
 }
 
 // ---------------------------------------------------------------- access requests
@@ -122,22 +119,22 @@ pub fn need_access(lookup: &mut Lookup, r: &AccessRequest) {
 }
 
 /// `AccessRequestSummary` / `AccessRequestDetail`, given the `requested_group` to use.
-pub fn access_request(lookup: &Lookup, r: &AccessRequest, requested_group: Value) -> Value {
+pub fn access_request(lookup: &Lookup, r: &AccessRequest, requested_group: Option<Json>) -> Json {
     access_scalars(r)
-        .v("requester", lookup.user_json(Some(&r.requester_user_id)))
-        .v(
+        .ov("requester", lookup.user_json(Some(&r.requester_user_id)))
+        .ov(
             "active_requester",
             lookup.live_user_json(Some(&r.requester_user_id)),
         )
-        .v("requested_group", requested_group)
+        .ov("requested_group", requested_group)
         .ov(
             "active_requested_group",
             lookup
                 .live_group(&r.requested_group_id)
                 .map(wire::request_group_ref),
         )
-        .v("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
-        .v(
+        .ov("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .ov(
             "active_resolver",
             lookup.live_user_json(r.resolver_user_id.as_deref()),
         )
@@ -145,7 +142,7 @@ pub fn access_request(lookup: &Lookup, r: &AccessRequest, requested_group: Value
 }
 
 /// `AccessRequestSummary`: `requested_group` is the plain `GroupRef`.
-pub fn access_request_summary(lookup: &Lookup, r: &AccessRequest) -> Value {
+pub fn access_request_summary(lookup: &Lookup, r: &AccessRequest) -> Json {
     access_request(lookup, r, group_ref_of(lookup, &r.requested_group_id))
 }
 
@@ -182,25 +179,30 @@ pub fn need_role(lookup: &mut Lookup, r: &RoleRequest) {
 /// `RoleRequestSummary` / `RoleRequestDetail`, given `requester_role` and
 /// `requested_group`. `active_requester_role` is the role when it is not
 /// deleted (upstream returned the requested group there: §15 item 6, fixed).
-pub fn role_request(lookup: &Lookup, r: &RoleRequest, role: Value, group: Value) -> Value {
+pub fn role_request(
+    lookup: &Lookup,
+    r: &RoleRequest,
+    role: Option<Json>,
+    group: Option<Json>,
+) -> Json {
     role_scalars(r)
-        .v("requester", lookup.user_json(Some(&r.requester_user_id)))
-        .v("requester_role", role)
+        .ov("requester", lookup.user_json(Some(&r.requester_user_id)))
+        .ov("requester_role", role)
         .ov(
             "active_requester_role",
             lookup
                 .live_group(&r.requester_role_id)
                 .map(wire::request_group_ref),
         )
-        .v("requested_group", group)
+        .ov("requested_group", group)
         .ov(
             "active_requested_group",
             lookup
                 .live_group(&r.requested_group_id)
                 .map(wire::request_group_ref),
         )
-        .v("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
-        .v(
+        .ov("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .ov(
             "active_resolver",
             lookup.live_user_json(r.resolver_user_id.as_deref()),
         )
@@ -208,7 +210,7 @@ pub fn role_request(lookup: &Lookup, r: &RoleRequest, role: Value, group: Value)
 }
 
 /// `RoleRequestSummary`: the role and the group are plain `GroupRef`s.
-pub fn role_request_summary(lookup: &Lookup, r: &RoleRequest) -> Value {
+pub fn role_request_summary(lookup: &Lookup, r: &RoleRequest) -> Json {
     role_request(
         lookup,
         r,
@@ -228,8 +230,8 @@ pub fn need_group_request(lookup: &mut Lookup, r: &GroupRequest) {
 }
 
 /// `GroupRequestDetail`.
-pub fn group_request(lookup: &Lookup, r: &GroupRequest) -> Value {
-    let tags = |t: &[String]| Value::from(t.to_vec());
+pub fn group_request(lookup: &Lookup, r: &GroupRequest) -> Json {
+    let tags = |t: &[String]| Json::strings(t);
     Obj::new()
         .s("id", &r.id)
         .s("status", wire::status(r.status))
@@ -272,7 +274,7 @@ pub fn group_request(lookup: &Lookup, r: &GroupRequest) -> Value {
         .os("approved_group_id", r.approved_group_id.as_deref())
         .t("created_at", r.created_at)
         .t("updated_at", r.updated_at)
-        .v("requester", lookup.user_json(Some(&r.requester_user_id)))
-        .v("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .ov("requester", lookup.user_json(Some(&r.requester_user_id)))
+        .ov("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
         .done()
 }

@@ -3,13 +3,14 @@
 //! handler's result into the tool output.
 //!
 //! Shared by `access-reads` and `access-requests` (the latter includes this
-//! file with `#[path]`): it depends only on `crate::args`, `crate::error` and
+//! file with `#[path]`): it depends only on `crate::args`, `crate::error`, `crate::json` and
 //! the `mcp:plugin` bindings, which both crates generate identically.
 
 use serde_json::{Map, Value, json};
 
 use crate::args::Args;
 use crate::error::ToolResult;
+use crate::json::{Json, Obj};
 use crate::mcp::plugin::types::{ToolAnnotations, ToolDescriptor, ToolOutput};
 
 pub const READ_ALL: &str = "read_all";
@@ -22,7 +23,7 @@ pub struct ToolSpec {
     pub params: fn() -> Vec<(&'static str, Value)>,
     pub required: &'static [&'static str],
     pub output: fn() -> Value,
-    pub handler: fn(&Args) -> ToolResult<Value>,
+    pub handler: fn(&Args) -> ToolResult<Json>,
 }
 
 /// What a plugin's tools do: read the directory, or file requests. Sets the
@@ -78,9 +79,9 @@ pub fn run(spec: &ToolSpec, arguments: &str) -> ToolOutput {
     let result = Args::parse(arguments).and_then(|args| (spec.handler)(&args));
     let (value, is_error) = match result {
         Ok(v) => (v, false),
-        Err(e) => (json!({"error": e.0}), true),
+        Err(e) => (Obj::new().s("error", &e.0).done(), true),
     };
-    let text = value.to_string();
+    let text = value.into_string();
     ToolOutput {
         structured_content: Some(text.clone()),
         text,

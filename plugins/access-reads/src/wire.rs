@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::access::directory::reads;
 use crate::access::directory::types::{
@@ -18,110 +18,8 @@ use crate::access::directory::types::{
     Tag, TagConstraints, User,
 };
 use crate::error::ToolResult;
+pub use crate::json::{Json, Obj};
 use crate::mcp::plugin::clock::{self, Timestamp};
-
-const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// Year, month (1-12) and day of a day count since 1970-01-01 (proleptic
-/// Gregorian; H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, usize, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month as usize, day)
-}
-
-/// RFC 822 as Access writes it: `Wed, 03 Jun 2026 15:46:31 +0000` (UTC; sub-seconds dropped).
-pub fn rfc822(t: Timestamp) -> Value {
-    let days = t.seconds.div_euclid(86_400);
-    let secs = t.seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    let weekday = WEEKDAYS[(days + 4).rem_euclid(7) as usize];
-    Value::String(format!(
-        "{weekday}, {day:02} {} {year:04} {:02}:{:02}:{:02} +0000",
-        MONTHS[month - 1],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    ))
-}
-
-pub fn opt_rfc822(t: Option<Timestamp>) -> Value {
-    t.map(rfc822).unwrap_or(Value::Null)
-}
-
-/// A JSON object built key by key, in order. One out-of-line call per key:
-/// much smaller code than `json!` across the many wire shapes.
-pub struct Obj(Map<String, Value>);
-
-impl Obj {
-    pub fn new() -> Obj {
-        Obj(Map::new())
-    }
-
-    #[inline(never)]
-    pub fn v(mut self, key: &str, value: Value) -> Obj {
-        self.0.insert(key.to_string(), value);
-        self
-    }
-
-    #[inline(never)]
-    pub fn s(self, key: &str, value: &str) -> Obj {
-        self.v(key, Value::String(value.to_string()))
-    }
-
-    #[inline(never)]
-    pub fn os(self, key: &str, value: Option<&str>) -> Obj {
-        self.v(
-            key,
-            value.map_or(Value::Null, |s| Value::String(s.to_string())),
-        )
-    }
-
-    #[inline(never)]
-    pub fn b(self, key: &str, value: bool) -> Obj {
-        self.v(key, Value::Bool(value))
-    }
-
-    #[inline(never)]
-    pub fn i(self, key: &str, value: i64) -> Obj {
-        self.v(key, Value::from(value))
-    }
-
-    #[inline(never)]
-    pub fn oi(self, key: &str, value: Option<i64>) -> Obj {
-        self.v(key, value.map_or(Value::Null, Value::from))
-    }
-
-    #[inline(never)]
-    pub fn t(self, key: &str, value: Timestamp) -> Obj {
-        self.v(key, rfc822(value))
-    }
-
-    #[inline(never)]
-    pub fn ot(self, key: &str, value: Option<Timestamp>) -> Obj {
-        self.v(key, opt_rfc822(value))
-    }
-
-    /// An optional nested object: null when absent.
-    #[inline(never)]
-    pub fn ov(self, key: &str, value: Option<Value>) -> Obj {
-        self.v(key, value.unwrap_or(Value::Null))
-    }
-
-    pub fn done(self) -> Value {
-        Value::Object(self.0)
-    }
-}
 
 /// Whether a row with this `ended_at` is in force at `now`.
 pub fn is_active(ended_at: Option<Timestamp>, now: Timestamp) -> bool {
@@ -147,12 +45,15 @@ pub fn status(s: RequestStatus) -> &'static str {
     }
 }
 
-/// Opaque JSON kept by Access, as a JSON value (`{}` when unparseable).
-pub fn json_text(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|_| Value::Object(Map::new()))
+/// Opaque JSON kept by Access, in compact form (`{}` when unparseable).
+pub fn json_text(s: &str) -> Json {
+    match serde_json::from_str::<Value>(s) {
+        Ok(v) => Json::value(&v),
+        Err(_) => Obj::new().done(),
+    }
 }
 
-pub fn constraints(c: &TagConstraints) -> Value {
+pub fn constraints(c: &TagConstraints) -> Json {
     let mut o = Obj::new();
     if let Some(v) = c.member_time_limit {
         o = o.i("member_time_limit", v);
@@ -178,7 +79,7 @@ pub fn constraints(c: &TagConstraints) -> Value {
 }
 
 /// `TagSummary`.
-pub fn tag_summary(t: &Tag) -> Value {
+pub fn tag_summary(t: &Tag) -> Json {
     Obj::new()
         .s("id", &t.id)
         .s("name", &t.name)
@@ -188,7 +89,12 @@ pub fn tag_summary(t: &Tag) -> Value {
 }
 
 /// `TagListItem`.
-pub fn tag_list_item(t: &Tag) -> Value {
+pub fn tag_list_item(t: &Tag) -> Json {
+    tag_list_fields(t).done()
+}
+
+/// The fields of `TagListItem`, for shapes that add to them.
+pub fn tag_list_fields(t: &Tag) -> Obj {
     Obj::new()
         .s("id", &t.id)
         .s("name", &t.name)
@@ -197,11 +103,15 @@ pub fn tag_list_item(t: &Tag) -> Value {
         .b("enabled", t.enabled)
         .t("created_at", t.created_at)
         .t("updated_at", t.updated_at)
-        .done()
 }
 
 /// `AppSummary`.
-pub fn app_summary(a: &App) -> Value {
+pub fn app_summary(a: &App) -> Json {
+    app_summary_fields(a).done()
+}
+
+/// The fields of `AppSummary`, for shapes that add to them.
+pub fn app_summary_fields(a: &App) -> Obj {
     Obj::new()
         .s("id", &a.id)
         .s("name", &a.name)
@@ -209,11 +119,10 @@ pub fn app_summary(a: &App) -> Value {
         .t("created_at", a.created_at)
         .t("updated_at", a.updated_at)
         .ot("deleted_at", a.deleted_at)
-        .done()
 }
 
 /// `AppIdRef`.
-pub fn app_id_ref(a: &AppRef) -> Value {
+pub fn app_id_ref(a: &AppRef) -> Json {
     Obj::new()
         .s("id", &a.id)
         .s("name", &a.name)
@@ -225,34 +134,30 @@ pub fn app_id_ref(a: &AppRef) -> Value {
         .done()
 }
 
-fn app_of(g: &Group) -> Value {
-    g.app.as_ref().map(app_id_ref).unwrap_or(Value::Null)
-}
-
-/// `is_owner` exists on app groups only; other types read back as null.
-fn app_is_owner(g: &Group) -> Value {
-    match g.group_type {
-        GroupType::AppGroup => Value::Bool(g.is_owner),
-        _ => Value::Null,
-    }
+fn app_of(g: &Group) -> Option<Json> {
+    g.app.as_ref().map(app_id_ref)
 }
 
 /// `GroupRefForMembership`.
-pub fn group_ref(g: &Group) -> Value {
+pub fn group_ref(g: &Group) -> Json {
     Obj::new()
         .s("id", &g.id)
         .s("type", group_type(g.group_type))
         .s("name", &g.name)
         .s("description", &g.description)
-        .v("is_owner", app_is_owner(g))
+        // `is_owner` exists on app groups only; other types read back as null.
+        .ob(
+            "is_owner",
+            (g.group_type == GroupType::AppGroup).then_some(g.is_owner),
+        )
         .b("is_managed", g.is_managed)
         .ot("deleted_at", g.deleted_at)
-        .v("app", app_of(g))
+        .ov("app", app_of(g))
         .done()
 }
 
 /// The role reference inside role mappings: `{id, type, name, is_managed, deleted_at}`.
-pub fn role_ref(g: &Group) -> Value {
+pub fn role_ref(g: &Group) -> Json {
     Obj::new()
         .s("id", &g.id)
         .s("type", group_type(g.group_type))
@@ -263,7 +168,12 @@ pub fn role_ref(g: &Group) -> Value {
 }
 
 /// `GroupRef` (embedded in requests): the app variant adds `app_id`, `is_owner`, `app`.
-pub fn request_group_ref(g: &Group) -> Value {
+pub fn request_group_ref(g: &Group) -> Json {
+    request_group_ref_fields(g).done()
+}
+
+/// The fields of `GroupRef`, for shapes that add to them.
+pub fn request_group_ref_fields(g: &Group) -> Obj {
     let o = Obj::new()
         .s("id", &g.id)
         .s("name", &g.name)
@@ -275,14 +185,13 @@ pub fn request_group_ref(g: &Group) -> Value {
         GroupType::AppGroup => o
             .os("app_id", g.app_id.as_deref())
             .b("is_owner", g.is_owner)
-            .v("app", app_of(g))
-            .done(),
-        _ => o.done(),
+            .ov("app", app_of(g)),
+        _ => o,
     }
 }
 
 /// `RoleGroupListItem`.
-pub fn role_list_item(g: &Group) -> Value {
+pub fn role_list_item(g: &Group) -> Json {
     Obj::new()
         .s("id", &g.id)
         .s("type", group_type(g.group_type))
@@ -294,7 +203,12 @@ pub fn role_list_item(g: &Group) -> Value {
 }
 
 /// `OktaUserSummary`.
-pub fn user_summary(u: &User) -> Value {
+pub fn user_summary(u: &User) -> Json {
+    user_summary_fields(u).done()
+}
+
+/// The fields of `OktaUserSummary`, for shapes that add to them.
+pub fn user_summary_fields(u: &User) -> Obj {
     Obj::new()
         .s("id", &u.id)
         .s("email", &u.email)
@@ -304,36 +218,44 @@ pub fn user_summary(u: &User) -> Value {
         .t("created_at", u.created_at)
         .t("updated_at", u.updated_at)
         .ot("deleted_at", u.deleted_at)
-        .done()
 }
 
 /// The displayed profile attributes, in the operator's order; a missing key is null.
-pub fn profile(u: &User) -> Value {
-    let mut m = Map::new();
+pub fn profile(u: &User) -> Json {
+    let mut o = Obj::new();
+    let mut seen = BTreeSet::new();
     for a in &u.profile {
-        let v = a
+        if !seen.insert(a.name.as_str()) {
+            continue; // an attribute listed twice shows once, where it first appears
+        }
+        let value = a
             .value_json
             .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok())
-            .unwrap_or(Value::Null);
-        m.insert(a.name.clone(), v);
+            .and_then(|j| serde_json::from_str::<Value>(j).ok())
+            .map(|v| Json::value(&v));
+        o = o.ov(&a.name, value);
     }
-    Value::Object(m)
+    o.done()
 }
 
 /// A list that may have been cut at the inline limit: its rows and the full count.
 pub struct Capped {
-    pub items: Vec<Value>,
+    pub items: Vec<Json>,
     pub total: u64,
 }
 
-impl Capped {
-    /// Put the list under `key`, and `<key>_total` beside it only when rows were left out.
-    pub fn insert(self, obj: &mut Value, key: &str) {
-        let capped = self.total > self.items.len() as u64;
-        obj[key] = Value::Array(self.items);
-        if capped {
-            obj[format!("{key}_total")] = Value::from(self.total);
+impl Obj {
+    /// The list under `key`, and `<key>_total` beside it only when rows were left out.
+    pub fn capped(self, key: &str, list: Capped) -> Obj {
+        let cut = list.total > list.items.len() as u64;
+        let o = self.list(key, list.items);
+        if cut {
+            o.i(
+                &format!("{key}_total"),
+                i64::try_from(list.total).unwrap_or(i64::MAX),
+            )
+        } else {
+            o
         }
     }
 }
@@ -529,23 +451,19 @@ impl Lookup {
     }
 
     /// `UserSummary` of a user id, or null.
-    pub fn user_json(&self, id: Option<&str>) -> Value {
-        id.and_then(|id| self.user(id))
-            .map(user_summary)
-            .unwrap_or(Value::Null)
+    pub fn user_json(&self, id: Option<&str>) -> Option<Json> {
+        id.and_then(|id| self.user(id)).map(user_summary)
     }
 
     /// `UserSummary` of a non-deleted user id, or null.
-    pub fn live_user_json(&self, id: Option<&str>) -> Value {
-        id.and_then(|id| self.live_user(id))
-            .map(user_summary)
-            .unwrap_or(Value::Null)
+    pub fn live_user_json(&self, id: Option<&str>) -> Option<Json> {
+        id.and_then(|id| self.live_user(id)).map(user_summary)
     }
 
     // ---- shapes
 
     /// `AppTagMapDetail`.
-    pub fn app_tag_map(&self, m: &AppTagMap) -> Value {
+    pub fn app_tag_map(&self, m: &AppTagMap) -> Json {
         Obj::new()
             .t("created_at", m.created_at)
             .ot("ended_at", m.ended_at)
@@ -555,7 +473,7 @@ impl Lookup {
     }
 
     /// `OktaGroupTagMapDetail`.
-    pub fn group_tag_map(&self, m: &GroupTagMap) -> Value {
+    pub fn group_tag_map(&self, m: &GroupTagMap) -> Json {
         let app_mapping = m
             .app_tag_map_id
             .and_then(|id| self.app_tag_maps.get(&id))
@@ -571,17 +489,16 @@ impl Lookup {
     }
 
     /// The active tag attachments of one group, from a batch of attachments.
-    pub fn tags_of_group(&self, maps: &[GroupTagMap], group_id: &str) -> Value {
-        Value::Array(
+    pub fn tags_of_group(&self, maps: &[GroupTagMap], group_id: &str) -> Json {
+        Json::array(
             maps.iter()
                 .filter(|m| m.group_id == group_id && is_active(m.ended_at, self.now))
-                .map(|m| self.group_tag_map(m))
-                .collect(),
+                .map(|m| self.group_tag_map(m)),
         )
     }
 
     /// `RoleGroupMapDetail`.
-    pub fn role_mapping(&self, m: &RoleMapping) -> Value {
+    pub fn role_mapping(&self, m: &RoleMapping) -> Json {
         Obj::new()
             .b("is_owner", m.is_owner)
             .t("created_at", m.created_at)
@@ -597,7 +514,7 @@ impl Lookup {
     }
 
     /// `RoleGroupMappingForMembership`.
-    fn role_mapping_for_membership(&self, m: &RoleMapping) -> Value {
+    fn role_mapping_for_membership(&self, m: &RoleMapping) -> Json {
         Obj::new()
             .t("created_at", m.created_at)
             .ot("ended_at", m.ended_at)
@@ -610,7 +527,7 @@ impl Lookup {
     }
 
     /// `OktaUserGroupMemberDetail`.
-    pub fn membership(&self, m: &Membership) -> Value {
+    pub fn membership(&self, m: &Membership) -> Json {
         let mapping = m
             .role_group_map_id
             .and_then(|id| self.role_mappings.get(&id));
@@ -622,8 +539,8 @@ impl Lookup {
             .ot("ended_at", m.ended_at)
             .s("created_reason", &m.created_reason)
             .b("should_expire", m.should_expire)
-            .v("user", self.user_json(Some(&m.user_id)))
-            .v("active_user", self.live_user_json(Some(&m.user_id)))
+            .ov("user", self.user_json(Some(&m.user_id)))
+            .ov("active_user", self.live_user_json(Some(&m.user_id)))
             .ov("group", self.group(&m.group_id).map(group_ref))
             .ov("active_group", self.live_group(&m.group_id).map(group_ref))
             .ov(

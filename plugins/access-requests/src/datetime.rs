@@ -6,6 +6,7 @@
 //! Anything else is `Cannot parse '<v>' as a datetime` (the value as Python's
 //! `repr` prints it).
 
+use crate::json::civil_from_days;
 use crate::mcp::plugin::clock::Timestamp;
 
 /// A civil date and time, with its UTC offset in seconds (0 for naive values).
@@ -57,19 +58,6 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
-}
-
-/// Year, month, day of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// Python's `datetime(...)` range checks, then the offset (strictly within a

@@ -20,6 +20,9 @@ wit_bindgen::generate!({
 mod args;
 #[path = "../../access-reads/src/error.rs"]
 mod error;
+#[allow(dead_code)]
+#[path = "../../access-reads/src/json.rs"]
+mod json;
 #[path = "../../access-reads/src/shapes.rs"]
 mod shapes;
 #[allow(dead_code)]

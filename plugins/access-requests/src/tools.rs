@@ -18,7 +18,7 @@ use crate::mcp::plugin::clock::Timestamp;
 use crate::mcp::plugin::log::{self, Level};
 use crate::shapes;
 use crate::spec::{ToolSpec, required_str, str_param};
-use crate::wire::Lookup;
+use crate::wire::{Json, Lookup};
 
 pub const ALL: &[ToolSpec] = &[
     CREATE_ACCESS_REQUEST,
@@ -146,7 +146,7 @@ requester, requested_group, request_ending_at, ...). Requires the create_request
     handler: create_access_request,
 };
 
-fn create_access_request(args: &Args) -> ToolResult<Value> {
+fn create_access_request(args: &Args) -> ToolResult<Json> {
     let group_id = args.required_string("group_id")?;
     let reason = args.string("reason", "")?;
     let ownership = args.bool("group_owner", false)?;
@@ -198,7 +198,7 @@ limits). Returns the created request (RoleRequestSummary). Requires the create_r
     handler: create_role_request,
 };
 
-fn create_role_request(args: &Args) -> ToolResult<Value> {
+fn create_role_request(args: &Args) -> ToolResult<Json> {
     let role_id = args.required_string("role_id")?;
     let group_id = args.required_string("group_id")?;
     let reason = args.string("reason", "")?;
@@ -282,7 +282,7 @@ the expected tags: 'okta_group', 'role_group', 'app_group'"
     }
 }
 
-fn create_group_request(args: &Args) -> ToolResult<Value> {
+fn create_group_request(args: &Args) -> ToolResult<Json> {
     let name = args.required_string("group_name")?;
     let kind = args.required_string("group_type")?;
     let description = args.string("description", "")?;

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{ToolSpec, object_schema, q_param, required_str, t_list, t_obj, t_opt_str, t_str};
 use crate::access::directory::reads::{self, GroupMembershipSlice, MembershipPage};
@@ -10,7 +10,7 @@ use crate::access::directory::types::Group;
 use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Lookup, Obj};
+use crate::wire::{self, Json, Lookup, Obj};
 
 pub const LIST_APPS: ToolSpec = ToolSpec {
     name: "list_apps",
@@ -34,11 +34,11 @@ read_all scope.",
     handler: list_apps,
 };
 
-fn list_apps(args: &Args) -> ToolResult<Value> {
+fn list_apps(args: &Args) -> ToolResult<Json> {
     let q = args.string("q", "")?;
     let paging = Paging::from_args(args)?;
     let page = reads::list_apps(&q, paging.request())?;
-    let items = page.items.iter().map(wire::app_summary).collect();
+    let items = page.items.iter().map(wire::app_summary);
     Ok(paging.envelope(page.total, items))
 }
 
@@ -127,7 +127,7 @@ fn rows_of_groups(groups: &[Group], limit: u32) -> ToolResult<HashMap<String, Gr
         .collect())
 }
 
-fn get_app(args: &Args) -> ToolResult<Value> {
+fn get_app(args: &Args) -> ToolResult<Json> {
     let key = args.required_string("app_id_or_name")?;
     let app = reads::find_app(&key, false)?.ok_or(ToolError::new("App not found"))?;
     let limit = reads::inline_list_limit();
@@ -151,8 +151,8 @@ fn get_app(args: &Args) -> ToolResult<Value> {
     }
     lookup.fetch()?;
 
-    let app_group = |g: &Group| -> Value {
-        let mut v = Obj::new()
+    let app_group = |g: &Group| -> Json {
+        let o = Obj::new()
             .s("id", &g.id)
             .s("type", wire::group_type(g.group_type))
             .s("name", &g.name)
@@ -168,31 +168,33 @@ fn get_app(args: &Args) -> ToolResult<Value> {
             .os("app_id", g.app_id.as_deref())
             .b("is_owner", g.is_owner)
             .v("plugin_data", wire::json_text(&g.plugin_data))
-            .ov("app", g.app.as_ref().map(wire::app_id_ref))
-            .done();
-        if let Some(r) = rows.get(&g.id) {
-            lookup
-                .memberships(&r.members)
-                .insert(&mut v, "active_user_memberships");
-            lookup
-                .memberships(&r.owners)
-                .insert(&mut v, "active_user_ownerships");
+            .ov("app", g.app.as_ref().map(wire::app_id_ref));
+        match rows.get(&g.id) {
+            Some(r) => o
+                .capped("active_user_memberships", lookup.memberships(&r.members))
+                .capped("active_user_ownerships", lookup.memberships(&r.owners))
+                .done(),
+            None => o.done(),
         }
-        v
     };
-    let of_kind = |owner: bool| -> Vec<Value> {
+    let of_kind = |owner: bool| {
         groups
             .iter()
-            .filter(|g| g.is_owner == owner)
+            .filter(move |g| g.is_owner == owner)
             .map(app_group)
-            .collect()
     };
 
-    let mut v = wire::app_summary(&app);
-    v["app_group_lifecycle_plugin"] = Value::from(app.app_group_lifecycle_plugin.clone());
-    v["plugin_data"] = wire::json_text(&app.plugin_data);
-    v["active_app_tags"] = Value::Array(app_tags.iter().map(|m| lookup.app_tag_map(m)).collect());
-    v["active_owner_app_groups"] = Value::Array(of_kind(true));
-    v["active_non_owner_app_groups"] = Value::Array(of_kind(false));
-    Ok(v)
+    Ok(wire::app_summary_fields(&app)
+        .os(
+            "app_group_lifecycle_plugin",
+            app.app_group_lifecycle_plugin.as_deref(),
+        )
+        .v("plugin_data", wire::json_text(&app.plugin_data))
+        .list(
+            "active_app_tags",
+            app_tags.iter().map(|m| lookup.app_tag_map(m)),
+        )
+        .list("active_owner_app_groups", of_kind(true))
+        .list("active_non_owner_app_groups", of_kind(false))
+        .done())
 }

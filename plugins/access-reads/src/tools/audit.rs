@@ -1,6 +1,6 @@
 //! list_audit_entries: the grant/history rows of `okta_user_group_member`.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{ToolSpec, non_empty, resolve_me, str_param};
 use crate::access::directory::reads::{self, MembershipFilter};
@@ -8,7 +8,7 @@ use crate::access::directory::types::Membership;
 use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
-use crate::wire::Obj;
+use crate::wire::{Json, Obj};
 
 pub const LIST_AUDIT_ENTRIES: ToolSpec = ToolSpec {
     name: "list_audit_entries",
@@ -57,7 +57,7 @@ or get_group for names. Requires the read_all scope.",
     handler: list_audit_entries,
 };
 
-fn entry(m: &Membership) -> Value {
+fn entry(m: &Membership) -> Json {
     Obj::new()
         .i("id", m.id)
         .s("user_id", &m.user_id)
@@ -74,7 +74,7 @@ fn entry(m: &Membership) -> Value {
         .done()
 }
 
-fn list_audit_entries(args: &Args) -> ToolResult<Value> {
+fn list_audit_entries(args: &Args) -> ToolResult<Json> {
     let user_arg = args.string("user_id", "")?;
     let group_arg = args.string("group_id", "")?;
     let is_owner = args.opt_bool("is_owner")?;
@@ -106,6 +106,6 @@ fn list_audit_entries(args: &Args) -> ToolResult<Value> {
         live_groups_only: false,
     };
     let page = reads::list_memberships(&filter, paging.request())?;
-    let items = page.items.iter().map(entry).collect();
+    let items = page.items.iter().map(entry);
     Ok(paging.envelope(page.total, items))
 }

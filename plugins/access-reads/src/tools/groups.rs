@@ -12,7 +12,7 @@ use crate::access::directory::types::{Group, GroupType, PageRequest};
 use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Lookup, Obj};
+use crate::wire::{self, Json, Lookup, Obj};
 
 /// What the inline limit means, for the detail tools' descriptions.
 macro_rules! capped_lists_note {
@@ -53,7 +53,7 @@ Use get_group for members and owners. Requires the read_all scope.",
     handler: list_groups,
 };
 
-fn list_groups(args: &Args) -> ToolResult<Value> {
+fn list_groups(args: &Args) -> ToolResult<Json> {
     let q = args.string("q", "")?;
     let managed = args.opt_bool("managed")?;
     let paging = Paging::from_args(args)?;
@@ -69,7 +69,7 @@ fn list_groups(args: &Args) -> ToolResult<Value> {
 }
 
 /// `GroupSummary` for each group: a fixed number of host calls for the whole page.
-pub fn summarize(groups: &[Group]) -> ToolResult<Vec<Value>> {
+pub fn summarize(groups: &[Group]) -> ToolResult<Vec<Json>> {
     let ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
     let role_ids: Vec<String> = groups
         .iter()
@@ -113,12 +113,13 @@ pub fn summarize(groups: &[Group]) -> ToolResult<Vec<Value>> {
                 .s("type", wire::group_type(g.group_type));
             match g.group_type {
                 GroupType::RoleGroup => {
-                    let of_role = |owner: bool| -> Value {
-                        role_maps
-                            .iter()
-                            .filter(|m| m.role_id == g.id && m.is_owner == owner)
-                            .map(|m| lookup.role_mapping(m))
-                            .collect()
+                    let of_role = |owner: bool| -> Json {
+                        Json::array(
+                            role_maps
+                                .iter()
+                                .filter(|m| m.role_id == g.id && m.is_owner == owner)
+                                .map(|m| lookup.role_mapping(m)),
+                        )
                     };
                     o.v(
                         "active_role_associated_group_member_mappings",
@@ -165,7 +166,7 @@ is_managed=false means the group is managed outside Access (IdP rules) and canno
     handler: get_group,
 };
 
-fn get_group(args: &Args) -> ToolResult<Value> {
+fn get_group(args: &Args) -> ToolResult<Json> {
     let key = args.required_string("group_id_or_name")?;
     let group = reads::find_group(&key, None, true)?.ok_or(ToolError::new("Group not found"))?;
     group_detail(group)
@@ -213,7 +214,7 @@ pub fn group_detail_schema() -> Value {
 }
 
 /// `GroupDetail`, discriminated by type, with every inline list capped.
-pub fn group_detail(g: Group) -> ToolResult<Value> {
+pub fn group_detail(g: Group) -> ToolResult<Json> {
     let limit = reads::inline_list_limit();
     let members = active_rows(None, Some(&g.id), false, limit)?;
     let owners = active_rows(None, Some(&g.id), true, limit)?;
@@ -244,7 +245,7 @@ pub fn group_detail(g: Group) -> ToolResult<Value> {
     }
     lookup.fetch()?;
 
-    let mut v = Obj::new()
+    let v = Obj::new()
         .s("id", &g.id)
         .s("name", &g.name)
         .s("description", &g.description)
@@ -256,36 +257,35 @@ pub fn group_detail(g: Group) -> ToolResult<Value> {
         .t("created_at", g.created_at)
         .t("updated_at", g.updated_at)
         .ot("deleted_at", g.deleted_at)
-        .done();
-    lookup
-        .memberships(&members)
-        .insert(&mut v, "active_user_memberships");
-    lookup
-        .memberships(&owners)
-        .insert(&mut v, "active_user_ownerships");
-    v["active_group_tags"] = lookup.tags_of_group(&tag_maps, &g.id);
-    v["type"] = Value::from(wire::group_type(g.group_type));
-    let (member_key, owner_key) = match g.group_type {
+        .capped("active_user_memberships", lookup.memberships(&members))
+        .capped("active_user_ownerships", lookup.memberships(&owners))
+        .v("active_group_tags", lookup.tags_of_group(&tag_maps, &g.id))
+        .s("type", wire::group_type(g.group_type));
+    let (v, member_key, owner_key) = match g.group_type {
         GroupType::RoleGroup => (
+            v,
             "active_role_associated_group_member_mappings",
             "active_role_associated_group_owner_mappings",
         ),
-        GroupType::AppGroup => {
-            v["app_id"] = Value::from(g.app_id.clone());
-            v["is_owner"] = Value::Bool(g.is_owner);
-            v["plugin_data"] = wire::json_text(&g.plugin_data);
-            v["app"] = g.app.as_ref().map(wire::app_id_ref).unwrap_or(Value::Null);
-            ("active_role_member_mappings", "active_role_owner_mappings")
-        }
-        GroupType::OktaGroup => ("active_role_member_mappings", "active_role_owner_mappings"),
+        GroupType::AppGroup => (
+            v.os("app_id", g.app_id.as_deref())
+                .b("is_owner", g.is_owner)
+                .v("plugin_data", wire::json_text(&g.plugin_data))
+                .ov("app", g.app.as_ref().map(wire::app_id_ref)),
+            "active_role_member_mappings",
+            "active_role_owner_mappings",
+        ),
+        GroupType::OktaGroup => (
+            v,
+            "active_role_member_mappings",
+            "active_role_owner_mappings",
+        ),
     };
-    lookup
-        .role_mappings_capped(&member_maps)
-        .insert(&mut v, member_key);
-    lookup
-        .role_mappings_capped(&owner_maps)
-        .insert(&mut v, owner_key);
-    Ok(v)
+    Ok(
+        v.capped(member_key, lookup.role_mappings_capped(&member_maps))
+            .capped(owner_key, lookup.role_mappings_capped(&owner_maps))
+            .done(),
+    )
 }
 
 pub const LIST_GROUP_MEMBERSHIPS: ToolSpec = ToolSpec {
@@ -309,9 +309,12 @@ was made. Requires the read_all scope.",
     handler: list_group_memberships,
 };
 
-fn list_group_memberships(args: &Args) -> ToolResult<Value> {
+fn list_group_memberships(args: &Args) -> ToolResult<Json> {
     let key = args.required_string("group_id_or_name")?;
     let group = reads::find_group(&key, None, false)?.ok_or(ToolError::new("Group not found"))?;
     let ids = reads::group_members(&group.id)?;
-    Ok(json!({"members": ids.members, "owners": ids.owners}))
+    Ok(Obj::new()
+        .v("members", Json::strings(&ids.members))
+        .v("owners", Json::strings(&ids.owners))
+        .done())
 }

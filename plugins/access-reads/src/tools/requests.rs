@@ -11,7 +11,7 @@ use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
 use crate::shapes;
-use crate::wire::{self, Lookup, Obj};
+use crate::wire::{self, Json, Lookup, Obj};
 
 /// Said where a user reading a request's reason or end date would want to know (§15 item 8).
 macro_rules! unchecked_note {
@@ -120,7 +120,7 @@ approval_ending_at (the end date the approver set).",
     handler: list_access_requests,
 };
 
-fn list_access_requests(args: &Args) -> ToolResult<Value> {
+fn list_access_requests(args: &Args) -> ToolResult<Json> {
     let mut f = filter(args.string("q", "")?, status_arg(args)?);
     f.requester_user_id = user_arg(args, "requester_user_id")?;
     f.requested_group_id = id_arg(args, "requested_group_id")?;
@@ -154,7 +154,7 @@ an app group is_owner and app.",
     handler: get_access_request,
 };
 
-fn get_access_request(args: &Args) -> ToolResult<Value> {
+fn get_access_request(args: &Args) -> ToolResult<Json> {
     let id = args.required_string("access_request_id")?;
     let r = reads::find_access_request(&id)?.ok_or(ToolError::new("Access request not found"))?;
     let group_ids = [r.requested_group_id.clone()];
@@ -171,38 +171,36 @@ fn get_access_request(args: &Args) -> ToolResult<Value> {
     }
     lookup.fetch()?;
 
-    let rich = match lookup.group(&r.requested_group_id) {
-        None => Value::Null,
-        Some(g) => {
-            let mut o = Obj::new()
-                .s("id", &g.id)
-                .s("type", wire::group_type(g.group_type))
-                .s("name", &g.name)
-                .ot("deleted_at", g.deleted_at);
-            if g.group_type == GroupType::AppGroup {
-                o = o
-                    .b("is_owner", g.is_owner)
-                    .ov("app", g.app.as_ref().map(wire::app_id_ref));
-            }
-            o = o.v("active_group_tags", lookup.tags_of_group(&tag_maps, &g.id));
-            if g.group_type == GroupType::RoleGroup {
-                let of_kind = |owner: bool| -> Value {
+    let rich = lookup.group(&r.requested_group_id).map(|g| {
+        let mut o = Obj::new()
+            .s("id", &g.id)
+            .s("type", wire::group_type(g.group_type))
+            .s("name", &g.name)
+            .ot("deleted_at", g.deleted_at);
+        if g.group_type == GroupType::AppGroup {
+            o = o
+                .b("is_owner", g.is_owner)
+                .ov("app", g.app.as_ref().map(wire::app_id_ref));
+        }
+        o = o.v("active_group_tags", lookup.tags_of_group(&tag_maps, &g.id));
+        if g.group_type == GroupType::RoleGroup {
+            let of_kind = |owner: bool| -> Json {
+                Json::array(
                     role_maps
                         .iter()
                         .filter(|m| m.is_owner == owner)
-                        .map(|m| lookup.role_mapping(m))
-                        .collect()
-                };
-                o = o
-                    .v(
-                        "active_role_associated_group_member_mappings",
-                        of_kind(false),
-                    )
-                    .v("active_role_associated_group_owner_mappings", of_kind(true));
-            }
-            o.done()
+                        .map(|m| lookup.role_mapping(m)),
+                )
+            };
+            o = o
+                .v(
+                    "active_role_associated_group_member_mappings",
+                    of_kind(false),
+                )
+                .v("active_role_associated_group_owner_mappings", of_kind(true));
         }
-    };
+        o.done()
+    });
     Ok(shapes::access_request(&lookup, &r, rich))
 }
 
@@ -245,7 +243,7 @@ active_requested_group the target group.",
     handler: list_role_requests,
 };
 
-fn list_role_requests(args: &Args) -> ToolResult<Value> {
+fn list_role_requests(args: &Args) -> ToolResult<Json> {
     let mut f = filter(args.string("q", "")?, status_arg(args)?);
     f.requester_user_id = user_arg(args, "requester_user_id")?;
     f.requester_role_id = id_arg(args, "requester_role_id")?;
@@ -281,7 +279,7 @@ list_group_memberships on the role for every member.",
     handler: get_role_request,
 };
 
-fn get_role_request(args: &Args) -> ToolResult<Value> {
+fn get_role_request(args: &Args) -> ToolResult<Json> {
     let id = args.required_string("role_request_id")?;
     let r = reads::find_role_request(&id)?.ok_or(ToolError::new("Role request not found"))?;
     let limit = reads::inline_list_limit();
@@ -298,24 +296,16 @@ fn get_role_request(args: &Args) -> ToolResult<Value> {
     }
     lookup.fetch()?;
 
-    let role = match lookup.group(&r.requester_role_id) {
-        None => Value::Null,
-        Some(g) => {
-            let mut v = wire::request_group_ref(g);
-            lookup
-                .memberships(&members)
-                .insert(&mut v, "active_user_memberships");
-            v
-        }
-    };
-    let group = match lookup.group(&r.requested_group_id) {
-        None => Value::Null,
-        Some(g) => {
-            let mut v = wire::request_group_ref(g);
-            v["active_group_tags"] = lookup.tags_of_group(&tag_maps, &g.id);
-            v
-        }
-    };
+    let role = lookup.group(&r.requester_role_id).map(|g| {
+        wire::request_group_ref_fields(g)
+            .capped("active_user_memberships", lookup.memberships(&members))
+            .done()
+    });
+    let group = lookup.group(&r.requested_group_id).map(|g| {
+        wire::request_group_ref_fields(g)
+            .v("active_group_tags", lookup.tags_of_group(&tag_maps, &g.id))
+            .done()
+    });
     Ok(shapes::role_request(&lookup, &r, role, group))
 }
 
@@ -369,7 +359,7 @@ request_reason. Results are full details.",
     handler: list_group_requests,
 };
 
-fn list_group_requests(args: &Args) -> ToolResult<Value> {
+fn list_group_requests(args: &Args) -> ToolResult<Json> {
     let mut f = filter(args.string("q", "")?, status_arg(args)?);
     f.requester_user_id = user_arg(args, "requester_user_id")?;
     f.requested_group_type = group_type_arg(args)?;
@@ -401,7 +391,7 @@ exact id.",
     handler: get_group_request,
 };
 
-fn get_group_request(args: &Args) -> ToolResult<Value> {
+fn get_group_request(args: &Args) -> ToolResult<Json> {
     let id = args.required_string("group_request_id")?;
     let r = reads::find_group_request(&id)?.ok_or(ToolError::new("Group request not found"))?;
     let mut lookup = Lookup::new();
@@ -417,13 +407,12 @@ fn summarized_page<R>(
     total: u64,
     items: &[R],
     need: fn(&mut Lookup, &R),
-    shape: fn(&Lookup, &R) -> Value,
-) -> ToolResult<Value> {
+    shape: fn(&Lookup, &R) -> Json,
+) -> ToolResult<Json> {
     let mut lookup = Lookup::new();
     for r in items {
         need(&mut lookup, r);
     }
     lookup.fetch()?;
-    let shaped = items.iter().map(|r| shape(&lookup, r)).collect();
-    Ok(paging.envelope(total, shaped))
+    Ok(paging.envelope(total, items.iter().map(|r| shape(&lookup, r))))
 }

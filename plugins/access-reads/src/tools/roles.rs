@@ -1,6 +1,6 @@
 //! list_roles and get_role. A role is a group of type role_group.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::groups::{capped_lists_note, group_detail, group_detail_schema};
 use super::{ToolSpec, non_empty, q_param, required_str, str_param};
@@ -9,7 +9,7 @@ use crate::access::directory::types::GroupType;
 use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
-use crate::wire;
+use crate::wire::{self, Json};
 
 pub const LIST_ROLES: ToolSpec = ToolSpec {
     name: "list_roles",
@@ -41,7 +41,7 @@ use get_role for members, owners and the groups a role grants. Requires the read
     handler: list_roles,
 };
 
-fn list_roles(args: &Args) -> ToolResult<Value> {
+fn list_roles(args: &Args) -> ToolResult<Json> {
     let q = args.string("q", "")?;
     let owner_id = args.string("owner_id", "")?;
     let paging = Paging::from_args(args)?;
@@ -60,7 +60,7 @@ fn list_roles(args: &Args) -> ToolResult<Value> {
         owner_user_id,
     };
     let page = reads::list_groups(&filter, paging.request())?;
-    let items = page.items.iter().map(wire::role_list_item).collect();
+    let items = page.items.iter().map(wire::role_list_item);
     Ok(paging.envelope(page.total, items))
 }
 
@@ -91,7 +91,7 @@ itself (only enabled ones enforce constraints).",
     handler: get_role,
 };
 
-fn get_role(args: &Args) -> ToolResult<Value> {
+fn get_role(args: &Args) -> ToolResult<Json> {
     let key = args.required_string("role_id_or_name")?;
     let role = reads::find_group(&key, Some(GroupType::RoleGroup), true)?
         .ok_or(ToolError::new("Role not found"))?;

@@ -1,6 +1,6 @@
 //! list_tags and get_tag.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{
     ToolSpec, object_schema, q_param, required_str, t_bool, t_list, t_obj, t_opt_str, t_str,
@@ -9,7 +9,7 @@ use crate::access::directory::reads;
 use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Lookup};
+use crate::wire::{self, Json, Lookup};
 
 pub const LIST_TAGS: ToolSpec = ToolSpec {
     name: "list_tags",
@@ -34,11 +34,11 @@ get_tag to see where a tag is attached. Requires the read_all scope.",
     handler: list_tags,
 };
 
-fn list_tags(args: &Args) -> ToolResult<Value> {
+fn list_tags(args: &Args) -> ToolResult<Json> {
     let q = args.string("q", "")?;
     let paging = Paging::from_args(args)?;
     let page = reads::list_tags(&q, paging.request())?;
-    let items = page.items.iter().map(wire::tag_list_item).collect();
+    let items = page.items.iter().map(wire::tag_list_item);
     Ok(paging.envelope(page.total, items))
 }
 
@@ -75,7 +75,7 @@ and active_app_tags (one per app, with active_app). Requires the read_all scope.
     handler: get_tag,
 };
 
-fn get_tag(args: &Args) -> ToolResult<Value> {
+fn get_tag(args: &Args) -> ToolResult<Json> {
     let key = args.required_string("tag_id_or_name")?;
     let tag = reads::find_tag(&key, true)?.ok_or(ToolError::new("Tag not found"))?;
     let tag_ids = [tag.id.clone()];
@@ -93,10 +93,15 @@ fn get_tag(args: &Args) -> ToolResult<Value> {
     }
     lookup.fetch()?;
 
-    let mut v = wire::tag_list_item(&tag);
-    v["deleted_at"] = wire::opt_rfc822(tag.deleted_at);
-    v["active_group_tags"] =
-        Value::Array(group_maps.iter().map(|m| lookup.group_tag_map(m)).collect());
-    v["active_app_tags"] = Value::Array(app_maps.iter().map(|m| lookup.app_tag_map(m)).collect());
-    Ok(v)
+    Ok(wire::tag_list_fields(&tag)
+        .ot("deleted_at", tag.deleted_at)
+        .list(
+            "active_group_tags",
+            group_maps.iter().map(|m| lookup.group_tag_map(m)),
+        )
+        .list(
+            "active_app_tags",
+            app_maps.iter().map(|m| lookup.app_tag_map(m)),
+        )
+        .done())
 }

@@ -1,6 +1,6 @@
 //! list_users and get_user.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{
     ToolSpec, active_rows, object_schema, q_param, required_str, resolve_me, t_list, t_obj,
@@ -10,7 +10,7 @@ use crate::access::directory::reads;
 use crate::args::Args;
 use crate::envelope::{self, Paging};
 use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Lookup};
+use crate::wire::{self, Json, Lookup};
 
 pub const LIST_USERS: ToolSpec = ToolSpec {
     name: "list_users",
@@ -36,11 +36,11 @@ a person's profile, manager and access. Requires the read_all scope.",
     handler: list_users,
 };
 
-fn list_users(args: &Args) -> ToolResult<Value> {
+fn list_users(args: &Args) -> ToolResult<Json> {
     let q = args.string("q", "")?;
     let paging = Paging::from_args(args)?;
     let page = reads::list_users(&q, paging.request())?;
-    let items = page.items.iter().map(wire::user_summary).collect();
+    let items = page.items.iter().map(wire::user_summary);
     Ok(paging.envelope(page.total, items))
 }
 
@@ -90,7 +90,7 @@ every tool is refused.",
     handler: get_user,
 };
 
-fn get_user(args: &Args) -> ToolResult<Value> {
+fn get_user(args: &Args) -> ToolResult<Json> {
     let key = resolve_me(args.required_string("user_id_or_email")?);
     let user = reads::find_user(&key, true)?.ok_or(ToolError::new("User not found"))?;
     let limit = reads::inline_list_limit();
@@ -107,23 +107,19 @@ fn get_user(args: &Args) -> ToolResult<Value> {
     }
     lookup.fetch()?;
 
-    let mut v = wire::user_summary(&user);
-    v["profile"] = wire::profile(&user);
-    v["manager"] = user
+    let manager = user
         .manager_id
         .as_deref()
         .and_then(|id| lookup.user(id))
         .map(|m| {
-            let mut s = wire::user_summary(m);
-            s["profile"] = wire::profile(m);
-            s
-        })
-        .unwrap_or(Value::Null);
-    lookup
-        .memberships(&memberships)
-        .insert(&mut v, "active_group_memberships");
-    lookup
-        .memberships(&ownerships)
-        .insert(&mut v, "active_group_ownerships");
-    Ok(v)
+            wire::user_summary_fields(m)
+                .v("profile", wire::profile(m))
+                .done()
+        });
+    Ok(wire::user_summary_fields(&user)
+        .v("profile", wire::profile(&user))
+        .ov("manager", manager)
+        .capped("active_group_memberships", lookup.memberships(&memberships))
+        .capped("active_group_ownerships", lookup.memberships(&ownerships))
+        .done())
 }
