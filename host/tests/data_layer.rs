@@ -105,6 +105,15 @@ async fn reads_and_predicates_agree_with_the_database() {
 
         let u = reads::find_user(db, "WUMPUS@Discord.com", true).await.expect("find_user").expect("wumpus");
         assert_eq!(u.id, WUMPUS);
+        // The indexed first try (id, exact or lower-case email) and the
+        // case-insensitive fallback agree.
+        for key in [WUMPUS, "wumpus@discord.com", "Wumpus@discord.com", "WUMPUS@DISCORD.COM"] {
+            let found = reads::find_user(db, key, false).await.expect("find_user").map(|u| u.id);
+            assert_eq!(found.as_deref(), Some(WUMPUS), "find_user({key}) on {engine}");
+            let bound = reads::user_by_email(db, key).await.expect("user_by_email").map(|u| u.id);
+            let expect = (key != WUMPUS).then_some(WUMPUS);
+            assert_eq!(bound.as_deref(), expect, "user_by_email({key}) on {engine}: emails only");
+        }
         let title = u.profile.iter().find(|a| a.name == "Title").and_then(|a| a.value_json.clone());
         assert_eq!(title.as_deref(), Some("\"Staff Engineer\""));
         assert!(u.profile.iter().all(|a| a.name == "Title" || a.name == "Manager"), "only displayed attributes");

@@ -6,8 +6,9 @@
 # through sqlx vs in place (two servers each, alternating rounds, medians); then get_group of the 5 000-member group and
 # get_user of the user in 500 groups on the large organisation at 1 and 8
 # connections, with Access's schema as it is, with the two indexes upstream
-# added later, and with all six indexes the README recommends.
-# Usage: [ROUNDS=5] [MSECS=4] tests/load/run.sh [seconds per run, default 10]
+# added later, and with the seven indexes the README recommends.
+# With BASELINE_PLUGINS=<dir>, also compares that plugin folder with target/plugins.
+# Usage: [ROUNDS=5] [MSECS=4] [BASELINE_PLUGINS=dir] tests/load/run.sh [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-10}
@@ -49,6 +50,26 @@ for c in 1 8 32 128; do
   run "list_groups size=50" list_groups '{"size":50}' $c
   run "get_group Engineering" get_group '{"group_id_or_name":"Engineering"}' $c
   run "get_user wumpus@discord.com" get_user '{"user_id_or_email":"wumpus@discord.com"}' $c
+done
+stop
+
+# What moving the bytes alone costs: `echo` (the trivial fixture plugin: no
+# database, no shaping) of an object as large as a list_groups page, so 33 KB in
+# and twice that out, next to a small echo.
+ECHO_DIR="$WORK/echo-plugins"
+mkdir -p "$ECHO_DIR"
+cp target/plugins/* "$ECHO_DIR/"
+cp target/wasm32-wasip2/release/trivial_plugin.wasm "$ECHO_DIR/trivial.wasm"
+printf 'name = "trivial"\nversion = "0.0.1"\ngrants = []\n' > "$ECHO_DIR/trivial.toml"
+EXTRA_ENV="ACCESS_MCP_PLUGINS_DIR=$ECHO_DIR" start ""
+PAGE=$(curl -s -X POST "http://127.0.0.1:$PORT/mcp" -H 'Content-Type: application/json' \
+  -H 'Accept: application/json, text/event-stream' \
+  -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_groups","arguments":{"size":50}}}' |
+  python3 -c 'import json, sys; print(json.dumps({"page": json.load(sys.stdin)["result"]["structuredContent"]}))')
+header "echo through the same stack (no database, no shaping)"
+for c in 1 32; do
+  run "echo {\"text\":\"hi\"}" echo '{"text":"hi"}' $c
+  run "echo of a list_groups page (${#PAGE} bytes)" echo "$PAGE" $c
 done
 stop
 
@@ -98,6 +119,17 @@ printf "\nSQLite reads through sqlx's worker threads vs in place (the default), 
 compare "list_groups size=50" list_groups '{"size":50}' sqlx inline
 compare "get_group Engineering" get_group '{"group_id_or_name":"Engineering"}' sqlx inline
 unpair
+
+# Optional: another build of the plugins as the baseline (e.g. an earlier
+# commit's target/plugins), same rounds.
+if [ -n "${BASELINE_PLUGINS:-}" ]; then
+  pair "ACCESS_MCP_PLUGINS_DIR=$BASELINE_PLUGINS" ""
+  printf "\nplugins in %s (baseline) vs target/plugins, same rounds\n" "$BASELINE_PLUGINS"
+  compare "list_groups size=50" list_groups '{"size":50}' baseline current
+  compare "get_group Engineering" get_group '{"group_id_or_name":"Engineering"}' baseline current
+  compare "get_user wumpus@discord.com" get_user '{"user_id_or_email":"wumpus@discord.com"}' baseline current
+  unpair
+fi
 PORT=18787
 
 large_runs() {
@@ -126,6 +158,12 @@ stop
 python3 - "$WORK/large.db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
+# The README's seven (the ordered membership pair replaces upstream's two).
+c.execute("DROP INDEX idx_ougm_user_owner_ended")
+c.execute("DROP INDEX idx_ougm_group_owner_ended")
+c.execute("CREATE INDEX idx_ougm_user_owner_created ON okta_user_group_member (user_id, is_owner, created_at, ended_at)")
+c.execute("CREATE INDEX idx_ougm_group_owner_created ON okta_user_group_member (group_id, is_owner, created_at, ended_at)")
+c.execute("CREATE INDEX idx_okta_group_name ON okta_group (name)")
 c.execute("CREATE INDEX idx_ar_approved_membership ON access_request (approved_membership_id)")
 c.execute("CREATE INDEX idx_rgm_group_owner_ended ON role_group_map (group_id, is_owner, ended_at)")
 c.execute("CREATE INDEX idx_rgm_role_owner_ended ON role_group_map (role_id, is_owner, ended_at)")
@@ -133,6 +171,6 @@ c.execute("CREATE INDEX idx_ogtm_group_ended ON okta_group_tag_map (group_id, en
 c.commit()
 PY
 start "sqlite:///$WORK/large.db"
-header "large organisation (SQLite), with all six recommended indexes"
+header "large organisation (SQLite), with the seven recommended indexes"
 large_runs
 stop

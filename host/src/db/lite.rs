@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
@@ -73,7 +73,8 @@ impl LitePool {
     }
 
     pub fn fetch_all<R: DeserializeOwned>(&self, q: &Query) -> Result<Vec<R>, DbError> {
-        self.with(|c| {
+        let started = traced().then(Instant::now);
+        let out = self.with(|c| {
             let mut st = c.prepare_cached(&q.sql).map_err(query_error)?;
             bind(&mut st, &q.args)?;
             let names: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
@@ -89,11 +90,16 @@ impl LitePool {
                 out.push(r);
             }
             Ok(out)
-        })
+        });
+        if let (Some(t), Ok(rows)) = (started, &out) {
+            trace_statement(q, t, rows.len());
+        }
+        out
     }
 
     pub fn fetch_count(&self, q: &Query) -> Result<i64, DbError> {
-        self.with(|c| {
+        let started = traced().then(Instant::now);
+        let out = self.with(|c| {
             let mut st = c.prepare_cached(&q.sql).map_err(query_error)?;
             bind(&mut st, &q.args)?;
             let mut rows = st.raw_query();
@@ -101,8 +107,26 @@ impl LitePool {
                 Some(row) => row.get::<_, i64>(0).map_err(query_error),
                 None => Err(DbError::Query("the count returned no row".into())),
             }
-        })
+        });
+        if let Some(t) = started {
+            trace_statement(q, t, 1);
+        }
+        out
     }
+}
+
+/// Whether statement timings are logged (`RUST_LOG=access_mcp::db=trace`).
+fn traced() -> bool {
+    tracing::enabled!(tracing::Level::TRACE)
+}
+
+fn trace_statement(q: &Query, started: Instant, rows: usize) {
+    tracing::trace!(
+        micros = started.elapsed().as_micros() as u64,
+        rows,
+        sql = %q.sql,
+        "sqlite statement"
+    );
 }
 
 fn unavailable(e: rusqlite::Error) -> DbError {

@@ -340,6 +340,13 @@ pub async fn find_user(
     id_or_email: &str,
     include_deleted: bool,
 ) -> Result<Option<t::User>, DbError> {
+    // A live user with this id or exactly this email (as given or in lower
+    // case) is the answer, and Access's key and email indexes find it at once.
+    if let Some(user) = live_user_by_key(db, id_or_email).await? {
+        return Ok(Some(user));
+    }
+    // Otherwise compare emails case-insensitively (a scan of `okta_user`) and
+    // prefer a live user over the most recently deleted one.
     let mut q = Query::new(USER_SELECT);
     let id = q.text(id_or_email);
     let email = q.text(id_or_email.to_lowercase());
@@ -348,6 +355,23 @@ pub async fn find_user(
         q.push(" AND u.deleted_at IS NULL");
     }
     q.push(" ORDER BY CASE WHEN u.deleted_at IS NULL THEN 0 ELSE 1 END, u.deleted_at DESC LIMIT 1");
+    let display = &db.settings().display_attributes;
+    Ok(db
+        .fetch_optional::<UserRow>(&q)
+        .await?
+        .map(|u| u.into_wit(display)))
+}
+
+/// The live user whose id is `key` or whose email is `key` exactly or in lower
+/// case: the indexed first try of the case-insensitive lookups.
+async fn live_user_by_key(db: &Db, key: &str) -> Result<Option<t::User>, DbError> {
+    let mut q = Query::new(USER_SELECT);
+    let id = q.text(key);
+    let exact = q.text(key);
+    let lower = q.text(key.to_lowercase());
+    q.push(&format!(
+        " WHERE (u.id = {id} OR u.email = {exact} OR u.email = {lower}) AND u.deleted_at IS NULL LIMIT 1"
+    ));
     let display = &db.settings().display_attributes;
     Ok(db
         .fetch_optional::<UserRow>(&q)
@@ -884,6 +908,11 @@ pub async fn can_manage_group(db: &Db, user_id: &str, group_id: &str) -> Result<
 
 /// The non-deleted user with this email (case-insensitive), for binding an identity.
 pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<t::User>, DbError> {
+    if let Some(user) = live_user_by_key(db, email).await?
+        && user.email.to_lowercase() == email.to_lowercase()
+    {
+        return Ok(Some(user));
+    }
     let mut q = Query::new(USER_SELECT);
     let e = q.text(email.to_lowercase());
     q.push(&format!(
