@@ -93,6 +93,16 @@ async fn reads_and_predicates_agree_with_the_database() {
         let page = reads::list_groups(db, &f, t::PageRequest { offset: 2, limit: 3 }).await.expect("page");
         assert_eq!(page.items.iter().map(|g| g.id.clone()).collect::<Vec<_>>(),
                    all.items[2..5].iter().map(|g| g.id.clone()).collect::<Vec<_>>(), "{engine}");
+        // The total is the same whether a short page tells it or a count is run:
+        // full pages, the short last page, a page past the end, an empty first page.
+        let n = all.total as u32;
+        for (offset, limit) in [(0, 1), (0, n), (0, n + 1), (n - 1, 5), (n, 5), (n + 10, 5), (3, n)] {
+            let p = reads::list_groups(db, &f, t::PageRequest { offset, limit }).await.expect("page");
+            assert_eq!(p.total, all.total, "offset {offset} limit {limit} on {engine}");
+        }
+        let none = reads::list_groups(db, &r::GroupFilter { query: "no such group".into(), ..f.clone() },
+            t::PageRequest { offset: 0, limit: 5 }).await.expect("empty");
+        assert_eq!((none.total, none.items.len()), (0, 0), "{engine}");
 
         let g = reads::find_group(db, "Engineering", None, true).await.expect("find").expect("Engineering");
         assert_eq!(g.id, ENGINEERING);

@@ -122,7 +122,9 @@ fn paginate(q: &mut Query, order: &str, page: r::PageRequest) {
     q.push(&format!(" ORDER BY {order} LIMIT {l} OFFSET {o}"));
 }
 
-/// Run the `total` count and one page of the same `FROM … WHERE …`.
+/// One page of a `FROM … WHERE …` and the `total` of its rows. The count is a
+/// second statement, run only when the page cannot tell: a short page that
+/// starts at 0 or holds rows ended the results, so its total is known.
 async fn page_of<R: AnyRow>(
     db: &Db,
     select: &str,
@@ -130,17 +132,21 @@ async fn page_of<R: AnyRow>(
     order: &str,
     page: r::PageRequest,
 ) -> Result<(u64, Vec<R>), DbError> {
-    let mut count = from_where.clone();
-    count.sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM ({}) counted", {
-        let mut inner = String::from("SELECT 1 ");
-        inner.push_str(&from_where.sql);
-        inner
-    });
-    let total = db.fetch_count(&count).await?;
     let mut items = from_where.clone();
     items.sql = format!("{select} {}", from_where.sql);
     paginate(&mut items, order, page);
     let rows = db.fetch_all::<R>(&items).await?;
+    let (limit, offset) = limits(page);
+    let fetched = rows.len() as i64;
+    if fetched < limit && (offset == 0 || fetched > 0) {
+        return Ok((u64::try_from(offset + fetched).unwrap_or(0), rows));
+    }
+    let mut count = from_where.clone();
+    count.sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 {}) counted",
+        from_where.sql
+    );
+    let total = db.fetch_count(&count).await?;
     Ok((u64::try_from(total).unwrap_or(0), rows))
 }
 
