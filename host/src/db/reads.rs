@@ -361,26 +361,27 @@ pub async fn find_user(
         q.push(" AND u.deleted_at IS NULL");
     }
     q.push(" ORDER BY CASE WHEN u.deleted_at IS NULL THEN 0 ELSE 1 END, u.deleted_at DESC LIMIT 1");
-    let display = &db.settings().display_attributes;
-    Ok(db
-        .fetch_optional::<UserRow>(&q)
-        .await?
-        .map(|u| u.into_wit(display)))
+    first_user(db, &q).await
 }
 
 /// The live user whose id is `key` or whose email is `key` exactly or in lower
 /// case: the indexed first try of the case-insensitive lookups.
 async fn live_user_by_key(db: &Db, key: &str) -> Result<Option<t::User>, DbError> {
     let mut q = Query::new(USER_SELECT);
-    let id = q.text(key);
-    let exact = q.text(key);
+    let key_param = q.text(key);
     let lower = q.text(key.to_lowercase());
     q.push(&format!(
-        " WHERE (u.id = {id} OR u.email = {exact} OR u.email = {lower}) AND u.deleted_at IS NULL LIMIT 1"
+        " WHERE (u.id = {key_param} OR u.email = {key_param} OR u.email = {lower}) \
+         AND u.deleted_at IS NULL LIMIT 1"
     ));
+    first_user(db, &q).await
+}
+
+/// The first user row of `q`, with the displayed profile attributes.
+async fn first_user(db: &Db, q: &Query) -> Result<Option<t::User>, DbError> {
     let display = &db.settings().display_attributes;
     Ok(db
-        .fetch_optional::<UserRow>(&q)
+        .fetch_optional::<UserRow>(q)
         .await?
         .map(|u| u.into_wit(display)))
 }
@@ -924,9 +925,5 @@ pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<t::User>, DbEr
     q.push(&format!(
         " WHERE LOWER(u.email) = {e} AND u.deleted_at IS NULL LIMIT 1"
     ));
-    let display = &db.settings().display_attributes;
-    Ok(db
-        .fetch_optional::<UserRow>(&q)
-        .await?
-        .map(|u| u.into_wit(display)))
+    first_user(db, &q).await
 }

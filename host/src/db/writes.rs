@@ -818,40 +818,43 @@ pub async fn create_group_request(
         );
     }
     let mut q = Query::default();
-    let specific = vec![
-        ("requested_group_name", q.text(name.clone())),
+    // Filed as asked: each resolved_* column starts as its requested_* twin,
+    // both from one bound value.
+    let filed = [
         (
-            "requested_group_description",
+            ("requested_group_name", "resolved_group_name"),
+            q.text(name.clone()),
+        ),
+        (
+            ("requested_group_description", "resolved_group_description"),
             q.text(input.description.clone()),
         ),
-        ("requested_group_type", q.text(type_name(input.group_type))),
-        ("requested_app_id", q.opt_text(app_id.clone())),
         (
-            "requested_ownership_ending_at",
+            ("requested_group_type", "resolved_group_type"),
+            q.text(type_name(input.group_type)),
+        ),
+        (
+            ("requested_app_id", "resolved_app_id"),
+            q.opt_text(app_id.clone()),
+        ),
+        (
+            (
+                "requested_ownership_ending_at",
+                "resolved_ownership_ending_at",
+            ),
             q.opt_timestamp(ownership_end),
         ),
         (
-            "requested_group_tags",
+            ("requested_group_tags", "resolved_group_tags"),
             db.json_param(&mut q, tags_json.clone()),
         ),
-        ("request_reason", q.text(input.reason.clone())),
-        ("resolved_group_name", q.text(name.clone())),
-        (
-            "resolved_group_description",
-            q.text(input.description.clone()),
-        ),
-        ("resolved_group_type", q.text(type_name(input.group_type))),
-        ("resolved_app_id", q.opt_text(app_id.clone())),
-        (
-            "resolved_ownership_ending_at",
-            q.opt_timestamp(ownership_end),
-        ),
-        (
-            "resolved_group_tags",
-            db.json_param(&mut q, tags_json.clone()),
-        ),
-        ("approved_group_id", "NULL".into()),
     ];
+    let mut specific: Vec<(&str, String)> = filed
+        .into_iter()
+        .flat_map(|((requested, resolved), value)| [(requested, value.clone()), (resolved, value)])
+        .collect();
+    specific.push(("request_reason", q.text(input.reason.clone())));
+    specific.push(("approved_group_id", "NULL".into()));
     pending_request_insert(&mut q, "group_request", &id, at, &requester.id, specific);
     tx.execute(&q).await?;
 
