@@ -22,6 +22,7 @@ use crate::confirm::Confirmations;
 use crate::db::{Db, DbError};
 use crate::http::authn::{AuthLayer, authenticate};
 use crate::http::guard::{self, HostGuard};
+use crate::http::passthrough;
 use crate::http::prm::{self, ResourceInfo};
 use crate::http::ratelimit::{self, Limits, RateSpecError};
 use crate::mcp::{HostState, McpHost};
@@ -178,7 +179,15 @@ pub fn app(cfg: &ServeConfig, prepared: &Prepared, shutdown: CancellationToken) 
     ));
     let mcp = Router::new()
         .route_service("/mcp", service.clone())
-        .route_service("/mcp/", service)
+        .route_service("/mcp/", service);
+    // Stateless: every answer rides on its own POST's response, so structured
+    // content can go out as the plugin wrote it (see `http::passthrough`).
+    let mcp = if cfg.stateful {
+        mcp
+    } else {
+        mcp.layer(middleware::from_fn(passthrough::splice))
+    };
+    let mcp = mcp
         .layer(middleware::from_fn_with_state(auth_layer, authenticate))
         .layer(middleware::from_fn_with_state(guard, guard::check));
     let well_known = Router::new()

@@ -1,5 +1,8 @@
 -- wrk script: POST one MCP tools/call per request (stateless JSON) and count
--- every non-200 answer or tool error as an error.
+-- as an error every answer that is not a successful tool result: a non-200
+-- status, a JSON-RPC error, or a result with isError true. A successful result
+-- ends with `"isError":false}}` (rmcp writes isError last), so only the tail of
+-- each body is looked at, which keeps the load generator's own CPU small.
 -- Environment: TOOL (tool name), ARGS (JSON arguments object).
 local tool = os.getenv("TOOL") or "list_groups"
 local args = os.getenv("ARGS") or "{}"
@@ -8,15 +11,18 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"' .. tool .. '","arguments":' .. args .. '}}'
 
-local errors = 0
+-- A global, not a local: done() reads it from each thread with thread:get().
+errors = 0
 local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
 end
 
+local ok_tail = '"isError":false}}'
+
 function response(status, headers, body)
-  if status ~= 200 or string.find(body, '"isError":true', 1, true) then
+  if status ~= 200 or string.sub(body, -#ok_tail) ~= ok_tail then
     errors = errors + 1
   end
 end

@@ -7,8 +7,9 @@
 # get_user of the user in 500 groups on the large organisation at 1 and 8
 # connections, with Access's schema as it is, with the two indexes upstream
 # added later, and with the seven indexes the README recommends.
-# With BASELINE_PLUGINS=<dir>, also compares that plugin folder with target/plugins.
-# Usage: [ROUNDS=5] [MSECS=4] [BASELINE_PLUGINS=dir] tests/load/run.sh [seconds per run, default 10]
+# With BASELINE_PLUGINS=<dir>, also compares that plugin folder with target/plugins;
+# with BASELINE_BIN=<binary>, that build of the host with target/release/access-mcp.
+# Usage: [ROUNDS=5] [MSECS=4] [BASELINE_PLUGINS=dir] [BASELINE_BIN=file] tests/load/run.sh [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-10}
@@ -25,7 +26,7 @@ start() { # $1 = DATABASE_URI or empty for the demo
   [ -n "${1:-}" ] && extra=(env DATABASE_URI="$1")
   "${extra[@]}" env ACCESS_MCP_LISTEN=127.0.0.1:$PORT ACCESS_MCP_PLUGINS_DIR=target/plugins \
     ACCESS_MCP_DEMO_DB="$WORK/demo.db" ACCESS_MCP_CACHE_DIR="$WORK/cache" RUST_LOG=warn ENV=development \
-    ${EXTRA_ENV:-} "$BIN" serve >"$WORK/server-$PORT.log" 2>&1 &
+    ${EXTRA_ENV:-} "${START_BIN:-$BIN}" serve >"$WORK/server-$PORT.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && return; sleep 0.1; done
   echo "server did not start:"; cat "$WORK/server-$PORT.log"; exit 1
@@ -45,6 +46,16 @@ run() { # label tool args connections
 header() { printf "\n%s\n%-44s %5s %10s %9s %9s %8s\n" "$1" "tool call" "conns" "req/s" "p50 µs" "p99 µs" "errors"; }
 
 start ""
+# The error counter must be able to fail: a call that is always a tool error
+# has to be counted as one every time, or the figures below prove nothing.
+check=$(TOOL=get_group ARGS='{"group_id_or_name":"No-Such-Group"}' wrk -t1 -c2 -d1s -s "$LUA" "http://127.0.0.1:$PORT/mcp" | grep '^RESULT')
+requests=$(sed -E 's/.* requests=([0-9]+).*/\1/' <<<"$check")
+counted=$(sed -E 's/.* errors=([0-9]+).*/\1/' <<<"$check")
+if [ "$requests" = 0 ] || [ "$counted" != "$requests" ]; then
+  echo "the error counter is broken: $counted errors counted of $requests failing calls" >&2
+  exit 1
+fi
+echo "error counter checked: $counted of $requests calls of a missing group counted as errors"
 header "demo database (SQLite), ${SECS}s per run"
 for c in 1 8 32 128; do
   run "list_groups size=50" list_groups '{"size":50}' $c
@@ -100,8 +111,8 @@ print(f"{label:<34} {na} {ma:8.1f}/s  {nb} {mb:8.1f}/s  {nb} vs {na} {100 * (mb 
 print(f"{'':<34} rounds {na}: {' '.join(f'{x:.0f}' for x in a)}  {nb}: {' '.join(f'{x:.0f}' for x in b)}")
 PY
 }
-pair() { # env-of-a env-of-b: start the two servers
-  PORT=$PORT_A EXTRA_ENV="$1" start ""
+pair() { # env-of-a env-of-b [binary-of-a]: start the two servers
+  PORT=$PORT_A EXTRA_ENV="$1" START_BIN="${3:-}" start ""
   PID_A=$PID
   PORT=$PORT_B EXTRA_ENV="$2" start ""
   PID_B=$PID
@@ -125,6 +136,16 @@ unpair
 if [ -n "${BASELINE_PLUGINS:-}" ]; then
   pair "ACCESS_MCP_PLUGINS_DIR=$BASELINE_PLUGINS" ""
   printf "\nplugins in %s (baseline) vs target/plugins, same rounds\n" "$BASELINE_PLUGINS"
+  compare "list_groups size=50" list_groups '{"size":50}' baseline current
+  compare "get_group Engineering" get_group '{"group_id_or_name":"Engineering"}' baseline current
+  compare "get_user wumpus@discord.com" get_user '{"user_id_or_email":"wumpus@discord.com"}' baseline current
+  unpair
+fi
+# Optional: another build of the host as the baseline (e.g. an earlier
+# commit's target/release/access-mcp, same plugins), same rounds.
+if [ -n "${BASELINE_BIN:-}" ]; then
+  pair "" "" "$BASELINE_BIN"
+  printf "\nhost %s (baseline) vs %s, same plugins, same rounds\n" "$BASELINE_BIN" "$BIN"
   compare "list_groups size=50" list_groups '{"size":50}' baseline current
   compare "get_group Engineering" get_group '{"group_id_or_name":"Engineering"}' baseline current
   compare "get_user wumpus@discord.com" get_user '{"user_id_or_email":"wumpus@discord.com"}' baseline current

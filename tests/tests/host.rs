@@ -217,3 +217,30 @@ fn an_unreachable_database_is_a_clear_startup_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot connect to the database"), "{err}");
 }
+
+/// Structured content goes out as the plugin wrote it (stateless mode splices
+/// the checked text into the response in place of a host placeholder): text that
+/// looks like that placeholder, escapes, line breaks and non-ASCII all arrive
+/// intact and equal to the text content, call after call.
+#[test]
+fn structured_content_arrives_intact() {
+    let plugins = PluginDir::with_built_plugins();
+    plugins.add("trivial", &fixture_component("trivial_plugin"), &[]);
+    let server = Server::start(plugins.path());
+    let mut c = server.client();
+    let tricky = json!({
+        "placeholder": {"access-mcp-structured-content": "0123abcd:0"},
+        "quoted": "{\"access-mcp-structured-content\":\"0123abcd:1\"}",
+        "lines": "a\nb\r\nc",
+        "unicode": "é 😀 \u{2028}",
+        "nested": [[[{"structuredContent": "x"}]]],
+    });
+    for _ in 0..3 {
+        let r = c.call_tool("echo", tricky.clone());
+        assert_eq!(r["isError"], false, "{r}");
+        assert_eq!(r["structuredContent"], json!({ "echo": tricky }), "{r}");
+        let text: Value =
+            serde_json::from_str(r["content"][0]["text"].as_str().expect("text")).expect("json");
+        assert_eq!(text, r["structuredContent"]);
+    }
+}

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, StatementStatus};
 use serde::de::{self, DeserializeOwned, IntoDeserializer, MapAccess, Visitor};
 
 use super::DbError;
@@ -89,12 +89,14 @@ impl LitePool {
                 .map_err(|e| DbError::Query(format!("decoding a row: {e}")))?;
                 out.push(r);
             }
-            Ok(out)
+            drop(rows);
+            Ok((out, st.get_status(StatementStatus::RePrepare)))
         });
-        if let (Some(t), Ok(rows)) = (started, &out) {
-            trace_statement(q, t, rows.len());
+        let (rows, reprepared) = out?;
+        if let Some(t) = started {
+            trace_statement(q, t, rows.len(), reprepared);
         }
-        out
+        Ok(rows)
     }
 
     pub fn fetch_count(&self, q: &Query) -> Result<i64, DbError> {
@@ -103,15 +105,18 @@ impl LitePool {
             let mut st = c.prepare_cached(&q.sql).map_err(query_error)?;
             bind(&mut st, &q.args)?;
             let mut rows = st.raw_query();
-            match rows.next().map_err(query_error)? {
-                Some(row) => row.get::<_, i64>(0).map_err(query_error),
-                None => Err(DbError::Query("the count returned no row".into())),
-            }
+            let count = match rows.next().map_err(query_error)? {
+                Some(row) => row.get::<_, i64>(0).map_err(query_error)?,
+                None => return Err(DbError::Query("the count returned no row".into())),
+            };
+            drop(rows);
+            Ok((count, st.get_status(StatementStatus::RePrepare)))
         });
+        let (count, reprepared) = out?;
         if let Some(t) = started {
-            trace_statement(q, t, 1);
+            trace_statement(q, t, 1, reprepared);
         }
-        out
+        Ok(count)
     }
 }
 
@@ -120,10 +125,13 @@ fn traced() -> bool {
     tracing::enabled!(tracing::Level::TRACE)
 }
 
-fn trace_statement(q: &Query, started: Instant, rows: usize) {
+/// `reprepared`: how often SQLite compiled this cached statement again
+/// (its `SQLITE_STMTSTATUS_REPREPARE`, over the statement's life).
+fn trace_statement(q: &Query, started: Instant, rows: usize, reprepared: i32) {
     tracing::trace!(
         micros = started.elapsed().as_micros() as u64,
         rows,
+        reprepared,
         sql = %q.sql,
         "sqlite statement"
     );

@@ -114,12 +114,15 @@ fn limits(page: r::PageRequest) -> (i64, i64) {
     (i64::from(page.limit.min(MAX_PAGE)), i64::from(page.offset))
 }
 
-/// Append `ORDER BY … LIMIT … OFFSET …`.
+/// Append `ORDER BY … LIMIT … OFFSET …`. The limit is written into the SQL
+/// (an integer of at most `MAX_PAGE`, so a handful of texts): SQLite plans with
+/// a bound LIMIT's value and so compiled a cached statement again on every
+/// run (`reprepared` at `RUST_LOG=access_mcp::db=trace`); a bound OFFSET is
+/// not used in planning.
 fn paginate(q: &mut Query, order: &str, page: r::PageRequest) {
     let (limit, offset) = limits(page);
-    let l = q.int(limit);
     let o = q.int(offset);
-    q.push(&format!(" ORDER BY {order} LIMIT {l} OFFSET {o}"));
+    q.push(&format!(" ORDER BY {order} LIMIT {limit} OFFSET {o}"));
 }
 
 /// One page of a `FROM … WHERE …` and the `total` of its rows. The count is a

@@ -20,6 +20,7 @@ use crate::caller::Caller;
 use crate::capabilities::scope_error;
 use crate::confirm::{ConfirmError, ConfirmationMode, Confirmations, WriteGate};
 use crate::db::Db;
+use crate::http::passthrough::Passthrough;
 use crate::metrics::{Metrics, ToolLabel};
 use crate::plugins::LoadedPlugin;
 use crate::plugins::Registry;
@@ -108,10 +109,7 @@ impl McpHost {
         m.count_tool_call(tool, plugin, outcome, error_kind);
     }
 
-    fn bound(
-        &self,
-        context: &RequestContext<RoleServer>,
-    ) -> Result<(Arc<Caller>, RequestMeta), McpError> {
+    fn bound(&self, context: &RequestContext<RoleServer>) -> Result<Bound, McpError> {
         let parts = context
             .extensions
             .get::<http::request::Parts>()
@@ -130,8 +128,21 @@ impl McpHost {
                 user_agent: None,
                 ip: None,
             });
-        Ok((caller, meta))
+        let passthrough = parts.extensions.get::<Arc<Passthrough>>().cloned();
+        Ok(Bound {
+            caller,
+            meta,
+            passthrough,
+        })
     }
+}
+
+/// What the HTTP layers bound to a request.
+struct Bound {
+    caller: Arc<Caller>,
+    meta: RequestMeta,
+    /// Present in stateless mode: structured content goes out as written.
+    passthrough: Option<Arc<Passthrough>>,
 }
 
 /// One `tools/call` as routed: the tool, its plugin and the bound caller.
@@ -141,6 +152,8 @@ struct ToolCall {
     plugin: Arc<LoadedPlugin>,
     caller: Arc<Caller>,
     meta: RequestMeta,
+    /// Present in stateless mode: structured content goes out as written.
+    passthrough: Option<Arc<Passthrough>>,
 }
 
 /// What a write refused for want of a way to ask says.
@@ -233,7 +246,10 @@ impl McpHost {
                 } else {
                     CallToolResult::success(vec![ContentBlock::text(out.text)])
                 };
-                result.structured_content = out.structured;
+                result.structured_content = match out.structured {
+                    None => None,
+                    Some(text) => Some(structured_value(text, call.passthrough.as_deref())?),
+                };
                 Ok(result.into())
             }
             Ok(Returned::ToolOutput(Err(message))) => Err(McpError::invalid_params(message, None)),
@@ -244,6 +260,20 @@ impl McpHost {
                 Ok(CallToolResult::error(vec![ContentBlock::text(format!("{fault}"))]).into())
             }
         }
+    }
+}
+
+/// What goes in `structuredContent`: the placeholder of the parked text when
+/// the passthrough layer is there, else the parsed value.
+fn structured_value(
+    text: String,
+    passthrough: Option<&Passthrough>,
+) -> Result<serde_json::Value, McpError> {
+    match passthrough {
+        Some(p) => Ok(p.park(text)),
+        // Checked by the sandbox already, so this does not fail.
+        None => serde_json::from_str(&text)
+            .map_err(|e| McpError::internal_error(format!("structured content: {e}"), None)),
     }
 }
 
@@ -287,7 +317,11 @@ impl ServerHandler for McpHost {
         mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let (caller, meta) = self.bound(&context)?;
+        let Bound {
+            caller,
+            meta,
+            passthrough,
+        } = self.bound(&context)?;
         let name = request.name.to_string();
         let registry = self.state.registry();
         let route = registry
@@ -310,6 +344,7 @@ impl ServerHandler for McpHost {
             plugin: route.plugin.clone(),
             caller,
             meta,
+            passthrough,
         };
         let confirmations = &self.state.confirmations;
         if confirmations.mode == ConfirmationMode::Off {
@@ -387,7 +422,7 @@ impl ServerHandler for McpHost {
         request: GetPromptRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
-        let (caller, meta) = self.bound(&context)?;
+        let Bound { caller, meta, .. } = self.bound(&context)?;
         let name = request.name.to_string();
         let registry = self.state.registry();
         let route = registry

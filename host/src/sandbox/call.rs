@@ -10,6 +10,7 @@ use wasmtime::component::InstancePre;
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
 use super::fault::PluginFault;
+use super::json_check::checked_object;
 use super::state::{CallContext, CallState};
 use crate::bindings::plugin_types::{PromptDescriptor, PromptResult, ToolDescriptor, ToolOutput};
 use crate::bindings::{prompt_provider, tool_provider};
@@ -40,12 +41,13 @@ pub enum Invocation {
     Instructions,
 }
 
-/// A tool's output after the host checked it: the structured content is parsed
-/// once, here, and handed to the transport as a JSON value.
+/// A tool's output after the host checked it: the structured content is
+/// checked here to be one JSON object, and stays the plugin's text.
 #[derive(Debug, Clone)]
 pub struct CheckedOutput {
     pub text: String,
-    pub structured: Option<serde_json::Value>,
+    /// One JSON object on one line ([`checked_object`]).
+    pub structured: Option<String>,
     pub is_error: bool,
 }
 
@@ -192,13 +194,9 @@ impl Sandbox {
             plugin: plugin.to_string(),
             detail,
         };
-        let structured = match &out.structured_content {
+        let structured = match out.structured_content {
             None => None,
-            Some(s) => match serde_json::from_str::<serde_json::Value>(s) {
-                Ok(v @ serde_json::Value::Object(_)) => Some(v),
-                Ok(_) => return Err(malformed("structured content is not a JSON object".into())),
-                Err(e) => return Err(malformed(format!("structured content is not JSON: {e}"))),
-            },
+            Some(text) => Some(checked_object(text).map_err(|e| malformed(e.to_string()))?),
         };
         Ok(Returned::ToolOutput(Ok(CheckedOutput {
             text: out.text,

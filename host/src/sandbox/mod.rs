@@ -6,6 +6,7 @@ pub mod cache;
 pub mod call;
 pub mod engine;
 pub mod fault;
+pub mod json_check;
 pub mod state;
 
 pub use call::Sandbox;
