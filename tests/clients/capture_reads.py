@@ -7,27 +7,34 @@ running server and writes one JSON line per call: name, arguments, isError, the
 text content and the structured content. Run it twice against the same
 database file (copy it: the demo database is created with times relative to
 its creation) with the two plugin builds, once more with
-MCP_INLINE_LIST_LIMIT=2 for the capped lists, and `cmp` the files.
+MCP_INLINE_LIST_LIMIT=2 for the capped lists, and `cmp` the files. With
+CAPTURE_RAW=1 each line holds the whole HTTP response body as received
+instead, for proving that a change of the host changed no response byte.
 
 Usage: python3 tests/clients/capture_reads.py http://127.0.0.1:8787/mcp out.jsonl
 """
-import json, sys, urllib.request
+import json, os, sys, urllib.request
 url, out = sys.argv[1], sys.argv[2]
+raw_mode = os.environ.get("CAPTURE_RAW") == "1"
 def call(name, args):
     body = json.dumps({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":name,"arguments":args}}).encode()
     req = urllib.request.Request(url, body, {"Content-Type":"application/json","Accept":"application/json, text/event-stream"})
     raw = urllib.request.urlopen(req).read().decode()
     msg = json.loads(raw)
+    if raw_mode:
+        lines.append(json.dumps([name, args, raw]))
     return msg
 lines = []
 def rec(name, args):
     m = call(name, args)
     r = m.get("result")
     if r is None:
-        lines.append(json.dumps([name, args, "ERR", m.get("error")]))
+        if not raw_mode:
+            lines.append(json.dumps([name, args, "ERR", m.get("error")]))
         return None
     text = r["content"][0]["text"]
-    lines.append(json.dumps([name, args, r.get("isError", False), text, json.dumps(r.get("structuredContent"))]))
+    if not raw_mode:
+        lines.append(json.dumps([name, args, r.get("isError", False), text, json.dumps(r.get("structuredContent"))]))
     try:
         return json.loads(text)
     except Exception:
