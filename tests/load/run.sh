@@ -33,15 +33,14 @@ start() { # $1 = DATABASE_URI or empty for the demo
 }
 stop() { kill $PID; wait $PID 2>/dev/null || true; }
 
+field() { # name RESULT-line: one figure of call.lua's RESULT line
+  sed -E "s/.* $1=([0-9.]+).*/\\1/" <<<"$2"
+}
 run() { # label tool args connections
   local out
   out=$(TOOL=$2 ARGS=$3 wrk -t1 -c"$4" -d"${SECS}s" --latency -s "$LUA" "http://127.0.0.1:$PORT/mcp" | grep '^RESULT')
-  local rps p50 p99 errors
-  rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$out")
-  p50=$(sed -E 's/.* p50_us=([0-9]+).*/\1/' <<<"$out")
-  p99=$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<<"$out")
-  errors=$(sed -E 's/.* errors=([0-9]+).*/\1/' <<<"$out")
-  printf "%-44s %5s %10s %9s %9s %8s\n" "$1" "$4" "$rps" "$p50" "$p99" "$errors"
+  printf "%-44s %5s %10s %9s %9s %8s\n" "$1" "$4" "$(field rps "$out")" "$(field p50_us "$out")" \
+    "$(field p99_us "$out")" "$(field errors "$out")"
 }
 header() { printf "\n%s\n%-44s %5s %10s %9s %9s %8s\n" "$1" "tool call" "conns" "req/s" "p50 µs" "p99 µs" "errors"; }
 
@@ -49,8 +48,8 @@ start ""
 # The error counter must be able to fail: a call that is always a tool error
 # has to be counted as one every time, or the figures below prove nothing.
 check=$(TOOL=get_group ARGS='{"group_id_or_name":"No-Such-Group"}' wrk -t1 -c2 -d1s -s "$LUA" "http://127.0.0.1:$PORT/mcp" | grep '^RESULT')
-requests=$(sed -E 's/.* requests=([0-9]+).*/\1/' <<<"$check")
-counted=$(sed -E 's/.* errors=([0-9]+).*/\1/' <<<"$check")
+requests=$(field requests "$check")
+counted=$(field errors "$check")
 if [ "$requests" = 0 ] || [ "$counted" != "$requests" ]; then
   echo "the error counter is broken: $counted errors counted of $requests failing calls" >&2
   exit 1
@@ -98,7 +97,7 @@ compare() { # label tool args name-of-a name-of-b
       local port=$PORT_A
       [ $side = b ] && port=$PORT_B
       line=$(TOOL=$2 ARGS=$3 wrk -t1 -c32 -d"${MSECS}s" --latency -s "$LUA" "http://127.0.0.1:$port/mcp" | grep '^RESULT')
-      rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$line")
+      rps=$(field rps "$line")
       if [ $side = a ]; then a+=("$rps"); else b+=("$rps"); fi
     done
   done
@@ -131,14 +130,18 @@ compare "list_groups size=50" list_groups '{"size":50}' sqlx inline
 compare "get_group Engineering" get_group '{"group_id_or_name":"Engineering"}' sqlx inline
 unpair
 
+compare_the_three() { # the issue's three calls, baseline (a) vs current (b)
+  compare "list_groups size=50" list_groups '{"size":50}' baseline current
+  compare "get_group Engineering" get_group '{"group_id_or_name":"Engineering"}' baseline current
+  compare "get_user wumpus@discord.com" get_user '{"user_id_or_email":"wumpus@discord.com"}' baseline current
+}
+
 # Optional: another build of the plugins as the baseline (e.g. an earlier
 # commit's target/plugins), same rounds.
 if [ -n "${BASELINE_PLUGINS:-}" ]; then
   pair "ACCESS_MCP_PLUGINS_DIR=$BASELINE_PLUGINS" ""
   printf "\nplugins in %s (baseline) vs target/plugins, same rounds\n" "$BASELINE_PLUGINS"
-  compare "list_groups size=50" list_groups '{"size":50}' baseline current
-  compare "get_group Engineering" get_group '{"group_id_or_name":"Engineering"}' baseline current
-  compare "get_user wumpus@discord.com" get_user '{"user_id_or_email":"wumpus@discord.com"}' baseline current
+  compare_the_three
   unpair
 fi
 # Optional: another build of the host as the baseline (e.g. an earlier
@@ -146,9 +149,7 @@ fi
 if [ -n "${BASELINE_BIN:-}" ]; then
   pair "" "" "$BASELINE_BIN"
   printf "\nhost %s (baseline) vs %s, same plugins, same rounds\n" "$BASELINE_BIN" "$BIN"
-  compare "list_groups size=50" list_groups '{"size":50}' baseline current
-  compare "get_group Engineering" get_group '{"group_id_or_name":"Engineering"}' baseline current
-  compare "get_user wumpus@discord.com" get_user '{"user_id_or_email":"wumpus@discord.com"}' baseline current
+  compare_the_three
   unpair
 fi
 PORT=18787

@@ -60,28 +60,24 @@ impl Passthrough {
         self.parked.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     /// `bytes` with every parked placeholder it holds replaced by its text.
-    fn splice(&self, bytes: Bytes) -> Bytes {
-        let mut parked = self.lock();
-        if parked.is_empty() {
-            return bytes;
-        }
-        let mut bytes = bytes;
-        let mut i = 0;
-        while i < parked.len() {
-            let p = &parked[i];
+    fn splice(&self, mut bytes: Bytes) -> Bytes {
+        self.lock().retain(|p| {
             // The structured content comes last in a tool result: look from the end.
-            if let Some(at) = memchr::memmem::rfind(&bytes, p.quoted.as_bytes()) {
-                let mut out = Vec::with_capacity(bytes.len() - p.quoted.len() + p.text.len());
-                out.extend_from_slice(&bytes[..at]);
-                out.extend_from_slice(p.text.as_bytes());
-                out.extend_from_slice(&bytes[at + p.quoted.len()..]);
-                bytes = Bytes::from(out);
-                parked.swap_remove(i);
-            } else {
-                i += 1;
-            }
-        }
+            let Some(at) = memchr::memmem::rfind(&bytes, p.quoted.as_bytes()) else {
+                return true;
+            };
+            let mut out = Vec::with_capacity(bytes.len() - p.quoted.len() + p.text.len());
+            out.extend_from_slice(&bytes[..at]);
+            out.extend_from_slice(p.text.as_bytes());
+            out.extend_from_slice(&bytes[at + p.quoted.len()..]);
+            bytes = Bytes::from(out);
+            false
+        });
         bytes
     }
 }
@@ -98,14 +94,19 @@ pub async fn splice(mut request: Request, next: Next) -> Response {
     let passthrough = Arc::new(Passthrough::default());
     request.extensions_mut().insert(passthrough.clone());
     let response = next.run(request).await;
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
     let body = if body.size_hint().exact().is_some() {
-        // One JSON document, already in memory: splice it whole so the
-        // response keeps its exact length.
+        // One JSON document, already in memory and its handler done: when
+        // something was parked, splice it whole so the response keeps its
+        // exact length.
+        if passthrough.is_empty() {
+            return Response::from_parts(parts, body);
+        }
         match body.collect().await {
             Ok(collected) => Body::from(passthrough.splice(collected.to_bytes())),
             Err(e) => {
                 tracing::error!("response body failed: {e}");
+                parts.status = http::StatusCode::INTERNAL_SERVER_ERROR;
                 return Response::from_parts(parts, Body::empty());
             }
         }

@@ -145,15 +145,12 @@ struct Bound {
     passthrough: Option<Arc<Passthrough>>,
 }
 
-/// One `tools/call` as routed: the tool, its plugin and the bound caller.
+/// One `tools/call` as routed: the tool, its plugin and what the HTTP layers bound.
 struct ToolCall {
     name: String,
     arguments: String,
     plugin: Arc<LoadedPlugin>,
-    caller: Arc<Caller>,
-    meta: RequestMeta,
-    /// Present in stateless mode: structured content goes out as written.
-    passthrough: Option<Arc<Passthrough>>,
+    bound: Bound,
 }
 
 /// What a write refused for want of a way to ask says.
@@ -162,7 +159,7 @@ const CONFIRMATION_REQUIRED: &str = "This server requires the user to confirm ea
 Nothing was created. Use a client that supports elicitation, or file the request in Access.";
 
 fn declined(call: &ToolCall) -> CallToolResponse {
-    tracing::info!(tool = %call.name, request_id = %call.meta.id, "write declined at confirmation");
+    tracing::info!(tool = %call.name, request_id = %call.bound.meta.id, "write declined at confirmation");
     json_error_result(
         "Not created: the user declined to confirm this request. Nothing was written.",
     )
@@ -203,8 +200,8 @@ impl McpHost {
         let ctx = self.call_context(
             &call.plugin,
             Some(&call.name),
-            call.caller.clone(),
-            &call.meta,
+            call.bound.caller.clone(),
+            &call.bound.meta,
             gate,
         );
         let started = std::time::Instant::now();
@@ -239,7 +236,7 @@ impl McpHost {
         self.record(name, plugin, took, &outcome);
         match outcome {
             Ok(Returned::ToolOutput(Ok(out))) => {
-                tracing::debug!(tool = %name, plugin = %plugin, request_id = %call.meta.id,
+                tracing::debug!(tool = %name, plugin = %plugin, request_id = %call.bound.meta.id,
                     micros = took.as_micros() as u64, is_error = out.is_error, "tool call");
                 let mut result = if out.is_error {
                     CallToolResult::error(vec![ContentBlock::text(out.text)])
@@ -248,14 +245,14 @@ impl McpHost {
                 };
                 result.structured_content = match out.structured {
                     None => None,
-                    Some(text) => Some(structured_value(text, call.passthrough.as_deref())?),
+                    Some(text) => Some(structured_value(text, call.bound.passthrough.as_deref())?),
                 };
                 Ok(result.into())
             }
             Ok(Returned::ToolOutput(Err(message))) => Err(McpError::invalid_params(message, None)),
             Ok(_) => Err(McpError::internal_error("unexpected plugin result", None)),
             Err(fault) => {
-                tracing::error!(tool = %name, plugin = %plugin, request_id = %call.meta.id,
+                tracing::error!(tool = %name, plugin = %plugin, request_id = %call.bound.meta.id,
                     kind = fault.kind(), "plugin fault: {fault}");
                 Ok(CallToolResult::error(vec![ContentBlock::text(format!("{fault}"))]).into())
             }
@@ -317,11 +314,7 @@ impl ServerHandler for McpHost {
         mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let Bound {
-            caller,
-            meta,
-            passthrough,
-        } = self.bound(&context)?;
+        let bound = self.bound(&context)?;
         let name = request.name.to_string();
         let registry = self.state.registry();
         let route = registry
@@ -330,7 +323,7 @@ impl ServerHandler for McpHost {
             .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {name}"), None))?;
         // Scope check before dispatch; every host import checks again.
         if let Some(scope) = &route.descriptor.required_scope
-            && !caller.has_scope(scope)
+            && !bound.caller.has_scope(scope)
         {
             if let Some(m) = &self.state.metrics {
                 m.count_tool_call(&name, &route.plugin.code.name, "tool_error", "scope");
@@ -342,9 +335,7 @@ impl ServerHandler for McpHost {
             name,
             arguments: args_value.to_string(),
             plugin: route.plugin.clone(),
-            caller,
-            meta,
-            passthrough,
+            bound,
         };
         let confirmations = &self.state.confirmations;
         if confirmations.mode == ConfirmationMode::Off {
@@ -353,11 +344,12 @@ impl ServerHandler for McpHost {
 
         // A retry answering our confirmation (protocol 2026-07-28).
         if let Some(state) = request.request_state.as_deref() {
-            let binding = Confirmations::binding(&call.caller.user_id, &call.name, &args_value);
+            let binding =
+                Confirmations::binding(&call.bound.caller.user_id, &call.name, &args_value);
             let write = match confirmations.open(state, &binding) {
                 Ok(w) => w,
                 Err(e) => {
-                    tracing::warn!(tool = %call.name, request_id = %call.meta.id, "confirmation refused: {e}");
+                    tracing::warn!(tool = %call.name, request_id = %call.bound.meta.id, "confirmation refused: {e}");
                     return Ok(json_error_result(&e.to_string()).into());
                 }
             };
@@ -388,11 +380,12 @@ impl ServerHandler for McpHost {
             // Not a write, or refused before writing: that is the answer.
             return self.finish(&call, outcome, took);
         };
-        tracing::info!(tool = %call.name, request_id = %call.meta.id, ?channel, "asking to confirm a write");
+        tracing::info!(tool = %call.name, request_id = %call.bound.meta.id, ?channel, "asking to confirm a write");
         match channel {
             Channel::None => Ok(json_error_result(CONFIRMATION_REQUIRED).into()),
             Channel::InputRequired => {
-                let binding = Confirmations::binding(&call.caller.user_id, &call.name, &args_value);
+                let binding =
+                    Confirmations::binding(&call.bound.caller.user_id, &call.name, &args_value);
                 let state = confirmations.seal(&write, &binding);
                 Ok(ask::input_required(&write, state))
             }

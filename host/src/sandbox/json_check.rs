@@ -23,13 +23,11 @@ pub enum JsonCheckError {
 /// hold as whitespace between tokens) turned into spaces, so the text also fits
 /// on one line of a server-sent event.
 pub fn checked_object(mut text: String) -> Result<String, JsonCheckError> {
+    serde_json::from_str::<Strict>(&text).map_err(|e| JsonCheckError::Invalid(e.to_string()))?;
+    // Valid JSON whose first token is `{` is one object.
     if text.trim_start().as_bytes().first() != Some(&b'{') {
-        // Still say why when it is not JSON at all.
-        serde_json::from_str::<Strict>(&text)
-            .map_err(|e| JsonCheckError::Invalid(e.to_string()))?;
         return Err(JsonCheckError::NotAnObject);
     }
-    serde_json::from_str::<Strict>(&text).map_err(|e| JsonCheckError::Invalid(e.to_string()))?;
     if memchr::memchr2(b'\n', b'\r', text.as_bytes()).is_some() {
         // Only whitespace bytes change, so the text stays valid UTF-8 and the same JSON.
         text = text.replace(['\n', '\r'], " ");
