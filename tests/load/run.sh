@@ -8,7 +8,8 @@
 # connections, with Access's schema as it is, with the two indexes upstream
 # added later, and with the seven indexes the README recommends.
 # With BASELINE_PLUGINS=<dir>, also compares that plugin folder with target/plugins;
-# with BASELINE_BIN=<binary>, that build of the host with target/release/access-mcp.
+# with BASELINE_BIN=<binary>, that build of the host with target/release/access-mcp;
+# with both, also that whole build (its host and its plugins) with this one.
 # Usage: [ROUNDS=5] [MSECS=4] [BASELINE_PLUGINS=dir] [BASELINE_BIN=file] tests/load/run.sh [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -149,6 +150,13 @@ fi
 if [ -n "${BASELINE_BIN:-}" ]; then
   pair "" "" "$BASELINE_BIN"
   printf "\nhost %s (baseline) vs %s, same plugins, same rounds\n" "$BASELINE_BIN" "$BIN"
+  compare_the_three
+  unpair
+fi
+# Both: the baseline build as a whole (its host with its plugins) vs this one.
+if [ -n "${BASELINE_BIN:-}" ] && [ -n "${BASELINE_PLUGINS:-}" ]; then
+  pair "ACCESS_MCP_PLUGINS_DIR=$BASELINE_PLUGINS" "" "$BASELINE_BIN"
+  printf "\nbaseline build (host %s, plugins %s) vs this build, same rounds\n" "$BASELINE_BIN" "$BASELINE_PLUGINS"
   compare_the_three
   unpair
 fi

@@ -9,7 +9,7 @@
 //! the same row types as sqlx's, through serde ([`RowDeserializer`]).
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rusqlite::types::ValueRef;
@@ -58,66 +58,141 @@ impl LitePool {
         Ok(c)
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, DbError>) -> Result<T, DbError> {
-        let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let conn = match conn {
-            Some(c) => c,
-            None => self.open().map_err(unavailable)?,
-        };
-        let out = f(&conn);
+    fn take(&self) -> Result<Connection, DbError> {
+        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match idle {
+            Some(c) => Ok(c),
+            None => self.open().map_err(unavailable),
+        }
+    }
+
+    fn put(&self, conn: Connection) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < KEEP {
             idle.push(conn);
         }
+    }
+
+    /// Run `f` on a pooled connection, one statement in its own transaction.
+    pub fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, DbError>) -> Result<T, DbError> {
+        let conn = self.take()?;
+        let out = f(&conn);
+        self.put(conn);
         out
     }
+}
 
-    pub fn fetch_all<R: DeserializeOwned>(&self, q: &Query) -> Result<Vec<R>, DbError> {
-        let started = traced().then(Instant::now);
-        let out = self.with(|c| {
-            let mut st = c.prepare_cached(&q.sql).map_err(query_error)?;
-            bind(&mut st, &q.args)?;
-            let names: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
-            let mut rows = st.raw_query();
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().map_err(query_error)? {
-                let r = R::deserialize(RowDeserializer {
-                    row,
-                    names: &names,
-                    at: 0,
-                })
-                .map_err(|e| DbError::Query(format!("decoding a row: {e}")))?;
-                out.push(r);
-            }
-            drop(rows);
-            Ok((out, st.get_status(StatementStatus::RePrepare)))
-        });
-        let (rows, reprepared) = out?;
-        if let Some(t) = started {
-            trace_statement(q, t, rows.len(), reprepared);
+/// One tool call's reads: the connection is taken at the call's first read and
+/// kept, in one read transaction, until the call ends, so every statement of
+/// the call sees the same committed state (a page and its total, a group and
+/// its members), and SQLite opens and closes one read transaction per call
+/// rather than one per statement. A call that writes stops pinning at its
+/// first write ([`CallReads::stop`]): what it reads afterwards includes what it
+/// wrote.
+pub struct CallReads {
+    pool: Arc<LitePool>,
+    state: Mutex<Pinned>,
+}
+
+enum Pinned {
+    NotYet,
+    Open(Connection),
+    Stopped,
+}
+
+impl std::fmt::Debug for CallReads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallReads").finish_non_exhaustive()
+    }
+}
+
+impl CallReads {
+    pub fn new(pool: Arc<LitePool>) -> CallReads {
+        CallReads {
+            pool,
+            state: Mutex::new(Pinned::NotYet),
         }
-        Ok(rows)
     }
 
-    pub fn fetch_count(&self, q: &Query) -> Result<i64, DbError> {
-        let started = traced().then(Instant::now);
-        let out = self.with(|c| {
-            let mut st = c.prepare_cached(&q.sql).map_err(query_error)?;
-            bind(&mut st, &q.args)?;
-            let mut rows = st.raw_query();
-            let count = match rows.next().map_err(query_error)? {
-                Some(row) => row.get::<_, i64>(0).map_err(query_error)?,
-                None => return Err(DbError::Query("the count returned no row".into())),
-            };
-            drop(rows);
-            Ok((count, st.get_status(StatementStatus::RePrepare)))
-        });
-        let (count, reprepared) = out?;
-        if let Some(t) = started {
-            trace_statement(q, t, 1, reprepared);
+    pub fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, DbError>) -> Result<T, DbError> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Pinned::NotYet = *state {
+            let conn = self.pool.take()?;
+            conn.execute_batch("BEGIN").map_err(unavailable)?;
+            *state = Pinned::Open(conn);
         }
-        Ok(count)
+        match &*state {
+            Pinned::Open(conn) => f(conn),
+            _ => self.pool.with(f),
+        }
     }
+
+    /// End the snapshot (if one is open); later reads run statement by statement.
+    pub fn stop(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Pinned::Open(conn) = std::mem::replace(&mut *state, Pinned::Stopped) {
+            self.release(conn);
+        }
+    }
+
+    /// End the read transaction and return the connection to the pool, or
+    /// close it if the transaction would not end.
+    fn release(&self, conn: Connection) {
+        let _ = conn.execute_batch("ROLLBACK");
+        if conn.is_autocommit() {
+            self.pool.put(conn);
+        }
+    }
+}
+
+impl Drop for CallReads {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
+        if let Pinned::Open(conn) = std::mem::replace(state, Pinned::Stopped) {
+            self.release(conn);
+        }
+    }
+}
+
+/// Run one query on `c` and decode its rows.
+pub fn fetch_all_on<R: DeserializeOwned>(c: &Connection, q: &Query) -> Result<Vec<R>, DbError> {
+    let started = traced().then(Instant::now);
+    let mut st = c.prepare_cached(&q.sql).map_err(query_error)?;
+    bind(&mut st, &q.args)?;
+    let names: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+    let mut rows = st.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(query_error)? {
+        let r = R::deserialize(RowDeserializer {
+            row,
+            names: &names,
+            at: 0,
+        })
+        .map_err(|e| DbError::Query(format!("decoding a row: {e}")))?;
+        out.push(r);
+    }
+    drop(rows);
+    if let Some(t) = started {
+        trace_statement(q, t, out.len(), st.get_status(StatementStatus::RePrepare));
+    }
+    Ok(out)
+}
+
+/// Run a query returning one integer column of one row on `c`.
+pub fn fetch_count_on(c: &Connection, q: &Query) -> Result<i64, DbError> {
+    let started = traced().then(Instant::now);
+    let mut st = c.prepare_cached(&q.sql).map_err(query_error)?;
+    bind(&mut st, &q.args)?;
+    let mut rows = st.raw_query();
+    let count = match rows.next().map_err(query_error)? {
+        Some(row) => row.get::<_, i64>(0).map_err(query_error)?,
+        None => return Err(DbError::Query("the count returned no row".into())),
+    };
+    drop(rows);
+    if let Some(t) = started {
+        trace_statement(q, t, 1, st.get_status(StatementStatus::RePrepare));
+    }
+    Ok(count)
 }
 
 /// Whether statement timings are logged (`RUST_LOG=access_mcp::db=trace`).
@@ -145,15 +220,25 @@ fn query_error(e: rusqlite::Error) -> DbError {
     DbError::Query(e.to_string())
 }
 
-/// Bind `$n` placeholders (SQLite numbers named parameters by first use, so
-/// each is looked up by name).
+/// Bind each `$n` placeholder to `args[n - 1]`. SQLite numbers named
+/// parameters by first use, not by their digits, so each placeholder's own
+/// name says which argument it takes; one pass over the statement's
+/// parameters, without building or looking up any name.
 fn bind(st: &mut rusqlite::CachedStatement<'_>, args: &[Arg]) -> Result<(), DbError> {
-    for (i, a) in args.iter().enumerate() {
-        let name = format!("${}", i + 1);
-        let Some(idx) = st.parameter_index(&name).map_err(query_error)? else {
-            continue; // not used by the text (e.g. an optional clause left out)
-        };
-        let r = match a {
+    for idx in 1..=st.parameter_count() {
+        let arg = st
+            .parameter_name(idx)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| args.get(i))
+            .ok_or_else(|| {
+                DbError::Query(format!(
+                    "placeholder {:?} has no argument",
+                    st.parameter_name(idx).unwrap_or("?")
+                ))
+            })?;
+        let r = match arg {
             Arg::Text(s) => st.raw_bind_parameter(idx, s),
             Arg::OptText(s) => st.raw_bind_parameter(idx, s),
             Arg::Bool(b) => st.raw_bind_parameter(idx, b),
@@ -362,7 +447,7 @@ mod tests {
         );
         q.text("zzz");
         q.int(7);
-        let rows: Vec<Sample> = pool.fetch_all(&q).expect("fetch");
+        let rows: Vec<Sample> = pool.with(|c| fetch_all_on(c, &q)).expect("fetch");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].id, "a");
         assert!(rows[0].flag);
@@ -378,13 +463,53 @@ mod tests {
             Some("2024-06-01 00:00:00")
         );
         let count = pool
-            .fetch_count(&Query::new("SELECT COUNT(*) FROM t"))
+            .with(|c| fetch_count_on(c, &Query::new("SELECT COUNT(*) FROM t")))
             .expect("count");
         assert_eq!(count, 2);
         // Reads only: the connection refuses to write.
         assert!(
-            pool.fetch_all::<Sample>(&Query::new("DELETE FROM t RETURNING *"))
+            pool.with(|c| fetch_all_on::<Sample>(c, &Query::new("DELETE FROM t RETURNING *")))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_call_reads_one_snapshot_until_it_ends_or_stops() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let writer = Connection::open(&path).expect("open");
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; CREATE TABLE t (n BIGINT); INSERT INTO t VALUES (1);",
+            )
+            .expect("seed");
+        let pool = Arc::new(LitePool::new(&path));
+        let count = Query::new("SELECT COUNT(*) FROM t");
+        let rows = |reads: &CallReads| reads.with(|c| fetch_count_on(c, &count)).expect("count");
+        let insert = || {
+            writer
+                .execute("INSERT INTO t VALUES (2)", [])
+                .expect("insert")
+        };
+
+        // Pinned: a commit made after the call's first read is not seen by it.
+        let call = CallReads::new(pool.clone());
+        assert_eq!(rows(&call), 1);
+        insert();
+        assert_eq!(rows(&call), 1);
+        // A new call sees it, while the first still holds its snapshot.
+        let next = CallReads::new(pool.clone());
+        assert_eq!(rows(&next), 2);
+        drop(next);
+        // Stopped (the call writes): every later read is fresh.
+        call.stop();
+        assert_eq!(rows(&call), 2);
+        insert();
+        assert_eq!(rows(&call), 3);
+        drop(call);
+        // Connections went back to the pool with no transaction open.
+        let idle = pool.idle.lock().expect("idle");
+        assert!(!idle.is_empty());
+        assert!(idle.iter().all(Connection::is_autocommit));
     }
 }

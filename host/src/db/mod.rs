@@ -71,6 +71,9 @@ pub struct Db {
     pub pool: Pool,
     /// SQLite only: reads run in place (see `lite`); sqlx keeps the writes.
     lite: Option<Arc<lite::LitePool>>,
+    /// SQLite only, on a handle made by [`Db::for_one_call`]: the call's reads
+    /// share one connection and one read transaction.
+    call_reads: Option<Arc<lite::CallReads>>,
     settings: Arc<DirectorySettings>,
     queries: Arc<AtomicU64>,
 }
@@ -170,8 +173,40 @@ impl Db {
         Db {
             pool,
             lite,
+            call_reads: None,
             settings,
             queries: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// A handle for one plugin call: on SQLite its reads see one snapshot (see
+    /// [`lite::CallReads`]), which ends when the handle and its clones are
+    /// dropped, or at the call's first write.
+    pub fn for_one_call(&self) -> Db {
+        let mut db = self.clone();
+        db.call_reads = self
+            .lite
+            .as_ref()
+            .map(|lite| Arc::new(lite::CallReads::new(lite.clone())));
+        db
+    }
+
+    /// Run `f` on the connection this handle reads with (SQLite in place).
+    fn read_on<T>(
+        &self,
+        lite: &lite::LitePool,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        match &self.call_reads {
+            Some(reads) => reads.with(f),
+            None => lite.with(f),
+        }
+    }
+
+    /// Stop pinning this call's reads (it is about to write).
+    fn stop_pinning_reads(&self) {
+        if let Some(reads) = &self.call_reads {
+            reads.stop();
         }
     }
 

@@ -3,6 +3,8 @@
 //! SQL text is assembled only from constants and `$n` placeholders; every value
 //! from a plugin or client is a bound argument, which is why `AssertSqlSafe` holds.
 
+use std::fmt::Write as _;
+
 use chrono::NaiveDateTime;
 use serde::de::DeserializeOwned;
 use sqlx::FromRow;
@@ -93,19 +95,28 @@ impl Query {
     /// A parenthesised placeholder list for `IN`, or `(NULL)` when empty
     /// (which matches nothing).
     pub fn text_list<S: AsRef<str>>(&mut self, items: &[S]) -> String {
-        if items.is_empty() {
-            return "(NULL)".into();
-        }
-        let parts: Vec<String> = items.iter().map(|s| self.text(s.as_ref())).collect();
-        format!("({})", parts.join(", "))
+        self.list(items.iter().map(|s| Arg::Text(s.as_ref().to_string())))
     }
 
     pub fn int_list(&mut self, items: &[i64]) -> String {
-        if items.is_empty() {
+        self.list(items.iter().map(|i| Arg::Int(*i)))
+    }
+
+    fn list(&mut self, items: impl ExactSizeIterator<Item = Arg>) -> String {
+        if items.len() == 0 {
             return "(NULL)".into();
         }
-        let parts: Vec<String> = items.iter().map(|i| self.int(*i)).collect();
-        format!("({})", parts.join(", "))
+        let mut out = String::with_capacity(2 + 6 * items.len());
+        out.push('(');
+        for (k, arg) in items.enumerate() {
+            if k > 0 {
+                out.push_str(", ");
+            }
+            self.args.push(arg);
+            let _ = write!(out, "${}", self.args.len());
+        }
+        out.push(')');
+        out
     }
 }
 
@@ -159,7 +170,7 @@ impl Db {
     {
         self.count_query();
         if let Some(lite) = &self.lite {
-            return lite.fetch_all(q);
+            return self.read_on(lite, |c| super::lite::fetch_all_on(c, q));
         }
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let rows = on_engine!(&self.pool, |p, ts| {
@@ -181,7 +192,7 @@ impl Db {
     pub async fn fetch_count(&self, q: &Query) -> Result<i64, DbError> {
         self.count_query();
         if let Some(lite) = &self.lite {
-            return lite.fetch_count(q);
+            return self.read_on(lite, |c| super::lite::fetch_count_on(c, q));
         }
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let n: i64 = on_engine!(&self.pool, |p, ts| {
@@ -195,6 +206,7 @@ impl Db {
     /// Run a statement; returns rows affected.
     pub async fn execute(&self, q: &Query) -> Result<u64, DbError> {
         self.count_query();
+        self.stop_pinning_reads();
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let n = on_engine!(&self.pool, |p, ts| {
             bind_all!(sqlx::query(sql), &q.args, ts)

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use sqlx::FromRow;
 
-use super::time::{opt_to_wit, to_wit};
+use super::time::{opt_to_wit, stored, to_wit};
 use crate::bindings::access_types as t;
 
 fn group_type(s: &str) -> t::GroupType {
@@ -49,12 +49,16 @@ pub struct GroupRow {
     pub is_managed: bool,
     pub externally_managed_data: Option<String>,
     pub plugin_data: Option<String>,
+    #[serde(deserialize_with = "stored::required")]
     pub created_at: NaiveDateTime,
+    #[serde(deserialize_with = "stored::required")]
     pub updated_at: NaiveDateTime,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub deleted_at: Option<NaiveDateTime>,
     pub app_id: Option<String>,
     pub app_is_owner: Option<bool>,
     pub app_name: Option<String>,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub app_deleted_at: Option<NaiveDateTime>,
     pub app_lifecycle_plugin: Option<String>,
 }
@@ -91,8 +95,11 @@ impl From<GroupRow> for t::Group {
 #[derive(Debug, FromRow, serde::Deserialize)]
 pub struct UserRow {
     pub id: String,
+    #[serde(deserialize_with = "stored::required")]
     pub created_at: NaiveDateTime,
+    #[serde(deserialize_with = "stored::required")]
     pub updated_at: NaiveDateTime,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub deleted_at: Option<NaiveDateTime>,
     pub email: String,
     pub first_name: String,
@@ -106,17 +113,19 @@ pub struct UserRow {
 impl UserRow {
     /// Keep only the displayed profile attributes, in the configured order.
     pub fn into_wit(self, display: &[String]) -> t::User {
-        let profile: serde_json::Map<String, serde_json::Value> = self
-            .profile
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .unwrap_or_default();
+        let mut values = match self.profile.as_deref() {
+            Some(p) if !display.is_empty() => displayed_values(p, display),
+            _ => None,
+        }
+        .unwrap_or_default()
+        .into_iter();
         let attributes = display
             .iter()
             .map(|name| t::ProfileAttribute {
                 name: name.clone(),
-                value_json: profile
-                    .get(name)
+                value_json: values
+                    .next()
+                    .flatten()
                     .filter(|v| !v.is_null())
                     .map(|v| v.to_string()),
             })
@@ -137,13 +146,61 @@ impl UserRow {
     }
 }
 
+/// The values of the `display` attributes in a stored profile (a JSON object),
+/// in `display`'s order; `None` when the profile is not one valid JSON object.
+/// Only the displayed values are built: a profile can hold dozens of
+/// attributes, and building them all was most of decoding a user. A key that
+/// occurs twice keeps its last value, as a parsed map would.
+fn displayed_values(profile: &str, display: &[String]) -> Option<Vec<Option<serde_json::Value>>> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+
+    struct Pick<'a>(&'a [String]);
+
+    impl<'de> DeserializeSeed<'de> for Pick<'_> {
+        type Value = Vec<Option<serde_json::Value>>;
+
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Pick<'_> {
+        type Value = Vec<Option<serde_json::Value>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = vec![None; self.0.len()];
+            while let Some(key) = map.next_key::<String>()? {
+                match self.0.iter().position(|name| *name == key) {
+                    Some(i) => found[i] = Some(map.next_value()?),
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_str(profile);
+    let values = Pick(display).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(values)
+}
+
 #[derive(Debug, FromRow, serde::Deserialize)]
 pub struct AppRow {
     pub id: String,
     pub name: String,
     pub description: String,
+    #[serde(deserialize_with = "stored::required")]
     pub created_at: NaiveDateTime,
+    #[serde(deserialize_with = "stored::required")]
     pub updated_at: NaiveDateTime,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub deleted_at: Option<NaiveDateTime>,
     pub app_group_lifecycle_plugin: Option<String>,
     pub plugin_data: Option<String>,
@@ -171,8 +228,11 @@ pub struct TagRow {
     pub description: String,
     pub constraints: Option<String>,
     pub enabled: bool,
+    #[serde(deserialize_with = "stored::required")]
     pub created_at: NaiveDateTime,
+    #[serde(deserialize_with = "stored::required")]
     pub updated_at: NaiveDateTime,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub deleted_at: Option<NaiveDateTime>,
 }
 
@@ -214,8 +274,11 @@ pub struct MembershipRow {
     pub group_id: String,
     pub role_group_map_id: Option<i64>,
     pub is_owner: bool,
+    #[serde(deserialize_with = "stored::required")]
     pub created_at: NaiveDateTime,
+    #[serde(deserialize_with = "stored::required")]
     pub updated_at: NaiveDateTime,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub ended_at: Option<NaiveDateTime>,
     pub created_actor_id: Option<String>,
     pub ended_actor_id: Option<String>,
@@ -254,8 +317,11 @@ pub struct RoleMappingRow {
     pub role_id: String,
     pub group_id: String,
     pub is_owner: bool,
+    #[serde(deserialize_with = "stored::required")]
     pub created_at: NaiveDateTime,
+    #[serde(deserialize_with = "stored::required")]
     pub updated_at: NaiveDateTime,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub ended_at: Option<NaiveDateTime>,
     pub created_actor_id: Option<String>,
     pub ended_actor_id: Option<String>,
@@ -287,8 +353,11 @@ pub struct GroupTagMapRow {
     pub tag_id: String,
     pub group_id: String,
     pub app_tag_map_id: Option<i64>,
+    #[serde(deserialize_with = "stored::required")]
     pub created_at: NaiveDateTime,
+    #[serde(deserialize_with = "stored::required")]
     pub updated_at: NaiveDateTime,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub ended_at: Option<NaiveDateTime>,
 }
 
@@ -311,8 +380,11 @@ pub struct AppTagMapRow {
     pub id: i64,
     pub tag_id: String,
     pub app_id: String,
+    #[serde(deserialize_with = "stored::required")]
     pub created_at: NaiveDateTime,
+    #[serde(deserialize_with = "stored::required")]
     pub updated_at: NaiveDateTime,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub ended_at: Option<NaiveDateTime>,
 }
 
@@ -333,16 +405,21 @@ impl From<AppTagMapRow> for t::AppTagMap {
 pub struct AccessRequestRow {
     pub id: String,
     pub status: String,
+    #[serde(deserialize_with = "stored::required")]
     pub created_at: NaiveDateTime,
+    #[serde(deserialize_with = "stored::required")]
     pub updated_at: NaiveDateTime,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub resolved_at: Option<NaiveDateTime>,
     pub requester_user_id: String,
     pub requested_group_id: String,
     pub request_ownership: bool,
     pub request_reason: Option<String>,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub request_ending_at: Option<NaiveDateTime>,
     pub resolver_user_id: Option<String>,
     pub resolution_reason: Option<String>,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub approval_ending_at: Option<NaiveDateTime>,
     pub approved_membership_id: Option<i64>,
 }
@@ -372,17 +449,22 @@ impl From<AccessRequestRow> for t::AccessRequest {
 pub struct RoleRequestRow {
     pub id: String,
     pub status: String,
+    #[serde(deserialize_with = "stored::required")]
     pub created_at: NaiveDateTime,
+    #[serde(deserialize_with = "stored::required")]
     pub updated_at: NaiveDateTime,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub resolved_at: Option<NaiveDateTime>,
     pub requester_user_id: String,
     pub requester_role_id: String,
     pub requested_group_id: String,
     pub request_ownership: bool,
     pub request_reason: Option<String>,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub request_ending_at: Option<NaiveDateTime>,
     pub resolver_user_id: Option<String>,
     pub resolution_reason: Option<String>,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub approval_ending_at: Option<NaiveDateTime>,
     pub approved_membership_id: Option<i64>,
 }
@@ -413,8 +495,11 @@ impl From<RoleRequestRow> for t::RoleRequest {
 pub struct GroupRequestRow {
     pub id: String,
     pub status: String,
+    #[serde(deserialize_with = "stored::required")]
     pub created_at: NaiveDateTime,
+    #[serde(deserialize_with = "stored::required")]
     pub updated_at: NaiveDateTime,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub resolved_at: Option<NaiveDateTime>,
     pub requester_user_id: String,
     pub requested_group_name: String,
@@ -422,6 +507,7 @@ pub struct GroupRequestRow {
     pub requested_group_type: String,
     pub requested_app_id: Option<String>,
     pub requested_group_tags: Option<String>,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub requested_ownership_ending_at: Option<NaiveDateTime>,
     pub request_reason: Option<String>,
     pub resolved_group_name: Option<String>,
@@ -429,6 +515,7 @@ pub struct GroupRequestRow {
     pub resolved_group_type: Option<String>,
     pub resolved_app_id: Option<String>,
     pub resolved_group_tags: Option<String>,
+    #[serde(default, deserialize_with = "stored::optional")]
     pub resolved_ownership_ending_at: Option<NaiveDateTime>,
     pub resolver_user_id: Option<String>,
     pub resolution_reason: Option<String>,
@@ -471,6 +558,51 @@ impl From<GroupRequestRow> for t::GroupRequest {
             resolver_user_id: r.resolver_user_id,
             resolution_reason: r.resolution_reason.unwrap_or_default(),
             approved_group_id: r.approved_group_id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What decoding did before `displayed_values`: parse the whole profile.
+    fn by_whole_parse(profile: &str, display: &[String]) -> Vec<Option<String>> {
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(profile).unwrap_or_default();
+        display
+            .iter()
+            .map(|n| map.get(n).filter(|v| !v.is_null()).map(|v| v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn displayed_values_match_a_whole_parse() {
+        let display: Vec<String> = ["Title", "Manager", "Tags", "caf\u{e9}"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for profile in [
+            r#"{"Title": "SRE", "Other": {"deep": [1, 2, {"x": null}]}, "Manager": "Ann"}"#,
+            r#"{"Title": null, "Tags": ["a", "b\"c"], "Manager": 12.50}"#,
+            r#"{"Title": "first", "Title": "second"}"#,
+            r#"{"caf\u00e9": "\u00e9t\u00e9", "Title": "\ud83d\ude00"}"#,
+            r#"{}"#,
+            r#"[]"#,
+            r#"null"#,
+            r#"{"Title": "SRE"} trailing"#,
+            r#"{"Title": "SRE", "Manager": }"#,
+            r#"not json"#,
+            "",
+        ] {
+            let ours: Vec<Option<String>> = displayed_values(profile, &display)
+                .unwrap_or_default()
+                .into_iter()
+                .chain(std::iter::repeat(None))
+                .take(display.len())
+                .map(|v| v.filter(|v| !v.is_null()).map(|v| v.to_string()))
+                .collect();
+            assert_eq!(ours, by_whole_parse(profile, &display), "{profile}");
         }
     }
 }

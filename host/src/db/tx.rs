@@ -30,8 +30,11 @@ macro_rules! on_tx {
 impl Db {
     /// Begin a write transaction (`BEGIN IMMEDIATE` on SQLite, so concurrent
     /// writers queue on the busy timeout instead of failing at upgrade).
+    /// A call that writes stops pinning its reads here, so what it reads after
+    /// the commit includes what it wrote.
     pub async fn begin(&self) -> Result<Tx, DbError> {
         self.count_query();
+        self.stop_pinning_reads();
         Ok(match &self.pool {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),

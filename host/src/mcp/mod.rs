@@ -180,7 +180,7 @@ impl McpHost {
             plugin: plugin.code.name.clone(),
             tool: tool.map(Arc::from),
             caller,
-            db: Some(self.state.db.clone()),
+            db: Some(self.state.db.for_one_call()),
             request_id: meta.id.clone(),
             user_agent: meta.user_agent.clone(),
             ip: meta.ip.clone(),
