@@ -127,30 +127,23 @@ impl CallReads {
         }
     }
 
-    /// End the snapshot (if one is open); later reads run statement by statement.
+    /// End the snapshot (if one is open); later reads run statement by
+    /// statement. The connection goes back to the pool, or is closed if its
+    /// read transaction would not end.
     pub fn stop(&self) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if let Pinned::Open(conn) = std::mem::replace(&mut *state, Pinned::Stopped) {
-            self.release(conn);
-        }
-    }
-
-    /// End the read transaction and return the connection to the pool, or
-    /// close it if the transaction would not end.
-    fn release(&self, conn: Connection) {
-        let _ = conn.execute_batch("ROLLBACK");
-        if conn.is_autocommit() {
-            self.pool.put(conn);
+            let _ = conn.execute_batch("ROLLBACK");
+            if conn.is_autocommit() {
+                self.pool.put(conn);
+            }
         }
     }
 }
 
 impl Drop for CallReads {
     fn drop(&mut self) {
-        let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
-        if let Pinned::Open(conn) = std::mem::replace(state, Pinned::Stopped) {
-            self.release(conn);
-        }
+        self.stop();
     }
 }
 
@@ -394,16 +387,10 @@ impl<'de> de::Deserializer<'de> for CellDeserializer<'_> {
         }
     }
 
-    /// chrono's `NaiveDateTime` asks for `str` and parses ISO 8601 with a `T`;
-    /// SQLAlchemy stores a space there.
+    /// Borrowed text. Timestamps come this way: row structs read them with
+    /// `db::time::stored`, which takes SQLAlchemy's space as well as ISO's `T`.
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        let t = self.text()?;
-        if t.len() >= 19 && t.as_bytes()[10] == b' ' {
-            let mut iso = t.to_string();
-            iso.replace_range(10..11, "T");
-            return visitor.visit_string(iso);
-        }
-        visitor.visit_str(t)
+        visitor.visit_str(self.text()?)
     }
 
     serde::forward_to_deserialize_any! {
@@ -416,6 +403,7 @@ impl<'de> de::Deserializer<'de> for CellDeserializer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::time::stored;
     use chrono::NaiveDateTime;
     use serde::Deserialize;
 
@@ -425,7 +413,9 @@ mod tests {
         n: i64,
         flag: bool,
         maybe: Option<bool>,
+        #[serde(deserialize_with = "stored::required")]
         at: NaiveDateTime,
+        #[serde(default, deserialize_with = "stored::optional")]
         ended: Option<NaiveDateTime>,
         note: Option<String>,
     }
