@@ -37,13 +37,34 @@ stop() { kill $PID; wait $PID 2>/dev/null || true; }
 field() { # name RESULT-line: one figure of call.lua's RESULT line
   sed -E "s/.* $1=([0-9.]+).*/\\1/" <<<"$2"
 }
-run() { # label tool args connections
-  local out
-  out=$(TOOL=$2 ARGS=$3 wrk -t1 -c"$4" -d"${SECS}s" --latency -s "$LUA" "http://127.0.0.1:$PORT/mcp" | grep '^RESULT')
-  printf "%-44s %5s %10s %9s %9s %8s\n" "$1" "$4" "$(field rps "$out")" "$(field p50_us "$out")" \
-    "$(field p99_us "$out")" "$(field errors "$out")"
+TICK=$(getconf CLK_TCK)
+cpu_ticks() { # pid: user+system CPU ticks of that process so far
+  awk '{print $14 + $15}' "/proc/$1/stat"
 }
-header() { printf "\n%s\n%-44s %5s %10s %9s %9s %8s\n" "$1" "tool call" "conns" "req/s" "p50 µs" "p99 µs" "errors"; }
+run() { # label tool args connections
+  local out before after
+  before=$(cpu_ticks "$PID")
+  # wrk runs in a child shell that prints, after wrk has exited, the CPU its
+  # children used (cutime + cstime): the load generator's own share.
+  out=$(TOOL=$2 ARGS=$3 bash -c 'wrk -t1 -c"$1" -d"$2" --latency -s "$3" "$4" | grep "^RESULT"
+    read -ra s < /proc/$$/stat; echo "WRKCPU ticks=$((s[15] + s[16]))"' _ "$4" "${SECS}s" "$LUA" "http://127.0.0.1:$PORT/mcp")
+  after=$(cpu_ticks "$PID")
+  local result wrk_ticks
+  result=$(grep '^RESULT' <<<"$out")
+  wrk_ticks=$(grep '^WRKCPU' <<<"$out" | sed -E 's/.*ticks=([0-9]+).*/\1/')
+  python3 - "$1" "$4" "$(field rps "$result")" "$(field p50_us "$result")" "$(field p99_us "$result")" \
+    "$(field errors "$result")" "$(field requests "$result")" "$((after - before))" "$wrk_ticks" "$TICK" <<'PY'
+import sys
+label, conns, rps, p50, p99, errors, requests, server, wrk, tick = sys.argv[1:]
+per_call = lambda ticks: f"{int(ticks) / int(tick) * 1e6 / max(int(requests), 1):.0f}"
+print(f"{label:<44} {conns:>5} {rps:>10} {p50:>9} {p99:>9} {errors:>8} {per_call(server):>10} {per_call(wrk):>8}")
+PY
+}
+header() {
+  printf "\n%s\n%-44s %5s %10s %9s %9s %8s %10s %8s\n" "$1" "tool call" "conns" "req/s" "p50 µs" "p99 µs" \
+    "errors" "server CPU" "wrk CPU"
+  printf "%-44s %5s %10s %9s %9s %8s %10s %8s\n" "" "" "" "" "" "" "µs/call" "µs/call"
+}
 
 start ""
 # The error counter must be able to fail: a call that is always a tool error
@@ -66,7 +87,9 @@ stop
 
 # What moving the bytes alone costs: `echo` (the trivial fixture plugin: no
 # database, no shaping) of an object as large as a list_groups page, so 33 KB in
-# and twice that out, next to a small echo.
+# and twice that out, next to a small echo; and `page`, which returns a fixed
+# list_groups page of the demo database (no input, no database, no shaping):
+# the floor under list_groups that this stack can reach on this machine.
 ECHO_DIR="$WORK/echo-plugins"
 mkdir -p "$ECHO_DIR"
 cp target/plugins/* "$ECHO_DIR/"
@@ -81,6 +104,7 @@ header "echo through the same stack (no database, no shaping)"
 for c in 1 32; do
   run "echo {\"text\":\"hi\"}" echo '{"text":"hi"}' $c
   run "echo of a list_groups page (${#PAGE} bytes)" echo "$PAGE" $c
+  run "page: a fixed list_groups page, no input" page '{}' $c
 done
 stop
 
