@@ -18,7 +18,7 @@ use access_mcp::caller::Caller;
 use access_mcp::config::SandboxConfig;
 use access_mcp::plugins::Loader;
 use access_mcp::sandbox::cache::CompiledCache;
-use access_mcp::sandbox::call::{Invocation, Returned};
+use access_mcp::sandbox::call::{Invocation, Returned, StructuredForm};
 use access_mcp::sandbox::state::CallContext;
 use access_mcp::sandbox::{Sandbox, engine};
 
@@ -107,6 +107,7 @@ fn per_call() {
         let call = || Invocation::CallTool {
             name: "echo".into(),
             arguments: ARGS.into(),
+            structured: StructuredForm::Text,
         };
 
         // Warm up both paths.

@@ -13,7 +13,7 @@ use access_mcp::config::SandboxConfig;
 use access_mcp::db::{Db, Query};
 use access_mcp::plugins::{LoadedPlugin, Loader};
 use access_mcp::sandbox::cache::CompiledCache;
-use access_mcp::sandbox::call::{Invocation, Returned};
+use access_mcp::sandbox::call::{Invocation, Returned, StructuredForm};
 use access_mcp::sandbox::state::CallContext;
 use access_mcp::sandbox::{Sandbox, engine};
 use common::*;
@@ -69,6 +69,7 @@ async fn count(
             Invocation::CallTool {
                 name: tool.into(),
                 arguments: args.to_string(),
+                structured: StructuredForm::Text,
             },
         )
         .await

@@ -105,11 +105,22 @@ fn tools_and_prompts_are_the_union_of_the_plugins() {
     let server = Server::start(plugins.path());
     let mut c = server.client();
     let names = tool_names(&mut c);
-    for expected in ["list_groups", "echo", "test_error_handling"] {
+    for expected in ["list_groups", "echo", "test_error_handling", "page"] {
         assert!(names.contains(&expected.to_string()), "{names:?}");
     }
     let echoed = c.call_tool("echo", json!({"x": [1, 2]}));
     assert_eq!(echoed["structuredContent"], json!({"echo": {"x": [1, 2]}}));
+    // The load benchmark's floor returns a page of `list_groups` on the demo
+    // (captured once, so its demo-relative timestamps differ): the same groups.
+    let ids = |page: Value| -> Vec<Value> {
+        page["structuredContent"]["results"]
+            .as_array()
+            .map(|r| r.iter().map(|g| g["id"].clone()).collect())
+            .unwrap_or_default()
+    };
+    let fixed = ids(c.call_tool("page", json!({})));
+    assert_eq!(fixed.len(), 25);
+    assert_eq!(fixed, ids(c.call_tool("list_groups", json!({"size": 50}))));
     let prompts = c.request("prompts/list", json!({}));
     assert_eq!(prompts["result"]["prompts"][0]["name"], "request_access");
     let p = c.request(

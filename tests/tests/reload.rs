@@ -146,8 +146,8 @@ fn plugins_are_added_replaced_and_removed_under_load_with_no_failed_call() {
     });
     assert_eq!(
         tool_names(&mut c).len(),
-        23,
-        "21 + echo + test_error_handling"
+        24,
+        "21 + echo + test_error_handling + page"
     );
     let echo = Load::start(&server.url, "echo", json!({"message": "hi"}));
 

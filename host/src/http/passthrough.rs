@@ -16,8 +16,9 @@
 //! so the quoted placeholder cannot be met anywhere else. The parked text was
 //! checked to be one JSON object on one line (`sandbox::json_check`), so the
 //! spliced body is valid JSON and a valid event. In stateful mode (answers may
-//! be replayed on another stream) the layer is not installed and the handler
-//! builds the `Value` as before.
+//! be replayed on another stream) the layer is not installed: the sandbox
+//! parses the structured content into the `Value` rmcp writes, one parse that
+//! is also the check (`sandbox::call::StructuredForm`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};

@@ -25,7 +25,7 @@ use crate::metrics::{Metrics, ToolLabel};
 use crate::plugins::LoadedPlugin;
 use crate::plugins::Registry;
 use crate::sandbox::Sandbox;
-use crate::sandbox::call::{Invocation, Returned};
+use crate::sandbox::call::{Invocation, Returned, Structured, StructuredForm};
 use crate::sandbox::state::CallContext;
 
 mod ask;
@@ -214,6 +214,11 @@ impl McpHost {
                 Invocation::CallTool {
                     name: call.name.clone(),
                     arguments: call.arguments.clone(),
+                    structured: if call.bound.passthrough.is_some() {
+                        StructuredForm::Text
+                    } else {
+                        StructuredForm::Value
+                    },
                 },
             )
             .await;
@@ -245,7 +250,10 @@ impl McpHost {
                 };
                 result.structured_content = match out.structured {
                     None => None,
-                    Some(text) => Some(structured_value(text, call.bound.passthrough.as_deref())?),
+                    Some(structured) => Some(structured_value(
+                        structured,
+                        call.bound.passthrough.as_deref(),
+                    )?),
                 };
                 Ok(result.into())
             }
@@ -263,13 +271,15 @@ impl McpHost {
 /// What goes in `structuredContent`: the placeholder of the parked text when
 /// the passthrough layer is there, else the parsed value.
 fn structured_value(
-    text: String,
+    structured: Structured,
     passthrough: Option<&Passthrough>,
 ) -> Result<serde_json::Value, McpError> {
-    match passthrough {
-        Some(p) => Ok(p.park(text)),
-        // Checked by the sandbox already, so this does not fail.
-        None => serde_json::from_str(&text)
+    match (structured, passthrough) {
+        (Structured::Value(value), _) => Ok(value),
+        (Structured::Text(text), Some(p)) => Ok(p.park(text)),
+        // Not asked for (text is wanted only where the layer is), but checked
+        // by the sandbox already, so this does not fail.
+        (Structured::Text(text), None) => serde_json::from_str(&text)
             .map_err(|e| McpError::internal_error(format!("structured content: {e}"), None)),
     }
 }

@@ -10,7 +10,7 @@ use wasmtime::component::InstancePre;
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
 use super::fault::PluginFault;
-use super::json_check::checked_object;
+use super::json_check::{checked_object, parsed_object};
 use super::state::{CallContext, CallState};
 use crate::bindings::plugin_types::{PromptDescriptor, PromptResult, ToolDescriptor, ToolOutput};
 use crate::bindings::{prompt_provider, tool_provider};
@@ -39,6 +39,8 @@ pub enum Invocation {
     CallTool {
         name: String,
         arguments: String,
+        /// What the caller will do with the structured content.
+        structured: StructuredForm,
     },
     ListPrompts,
     GetPrompt {
@@ -48,13 +50,29 @@ pub enum Invocation {
     Instructions,
 }
 
-/// A tool's output after the host checked it: the structured content is
-/// checked here to be one JSON object, and stays the plugin's text.
+/// The form a tool's structured content is wanted in. Either way it is
+/// checked to be one JSON object, in one pass over the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StructuredForm {
+    /// The plugin's text, to go out as written (stateless mode, `http::passthrough`).
+    Text,
+    /// A parsed value, for rmcp to write (stateful mode).
+    Value,
+}
+
+/// A tool's structured content after the host checked it, in the form asked for.
+#[derive(Debug, Clone)]
+pub enum Structured {
+    /// One JSON object on one line ([`checked_object`]).
+    Text(String),
+    Value(serde_json::Value),
+}
+
+/// A tool's output after the host checked it.
 #[derive(Debug, Clone)]
 pub struct CheckedOutput {
     pub text: String,
-    /// One JSON object on one line ([`checked_object`]).
-    pub structured: Option<String>,
+    pub structured: Option<Structured>,
     pub is_error: bool,
 }
 
@@ -134,6 +152,10 @@ impl Sandbox {
             }
         });
 
+        let form = match &invocation {
+            Invocation::CallTool { structured, .. } => *structured,
+            _ => StructuredForm::Text,
+        };
         // Backstop for time spent outside wasm (host imports), checked by tokio.
         let outer = deadline + Duration::from_millis(250);
         let result = tokio::time::timeout(outer, run(&mut store, code, invocation)).await;
@@ -147,7 +169,7 @@ impl Sandbox {
             Ok(Err(e)) => return Err(self.classify(plugin, e, &store)),
             Ok(Ok(r)) => r,
         };
-        self.check_output(&plugin, returned)
+        self.check_output(&plugin, returned, form)
     }
 
     fn classify(
@@ -185,7 +207,12 @@ impl Sandbox {
     }
 
     /// Enforce the output cap and the shape of what the plugin returned.
-    fn check_output(&self, plugin: &str, returned: Returned) -> Result<Returned, PluginFault> {
+    fn check_output(
+        &self,
+        plugin: &str,
+        returned: Returned,
+        form: StructuredForm,
+    ) -> Result<Returned, PluginFault> {
         let cap = self.limits.plugin_output_bytes;
         let bytes = output_size(&returned);
         if bytes > cap {
@@ -206,9 +233,14 @@ impl Sandbox {
             plugin: plugin.to_string(),
             detail,
         };
-        let structured = match out.structured_content {
-            None => None,
-            Some(text) => Some(checked_object(text).map_err(|e| malformed(e.to_string()))?),
+        let structured = match (out.structured_content, form) {
+            (None, _) => None,
+            (Some(text), StructuredForm::Text) => Some(Structured::Text(
+                checked_object(text).map_err(|e| malformed(e.to_string()))?,
+            )),
+            (Some(text), StructuredForm::Value) => Some(Structured::Value(
+                parsed_object(&text).map_err(|e| malformed(e.to_string()))?,
+            )),
         };
         Ok(Returned::ToolOutput(Ok(CheckedOutput {
             text: out.text,
@@ -235,7 +267,9 @@ async fn run(
             let guest = idx.load(&mut *store, &instance)?;
             Returned::Tools(guest.call_list_tools(&mut *store).await?)
         }
-        Invocation::CallTool { name, arguments } => {
+        Invocation::CallTool {
+            name, arguments, ..
+        } => {
             let idx = code
                 .tools
                 .as_ref()

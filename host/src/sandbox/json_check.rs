@@ -35,6 +35,17 @@ pub fn checked_object(mut text: String) -> Result<String, JsonCheckError> {
     Ok(text)
 }
 
+/// `text` parsed, if it is one JSON object: for where the host needs the value
+/// itself (stateful mode), one parse that is also the check.
+pub fn parsed_object(text: &str) -> Result<serde_json::Value, JsonCheckError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| JsonCheckError::Invalid(e.to_string()))?;
+    if !value.is_object() {
+        return Err(JsonCheckError::NotAnObject);
+    }
+    Ok(value)
+}
+
 /// Any JSON value, parsed and dropped as it goes.
 struct Strict;
 
@@ -126,6 +137,32 @@ mod tests {
             let strict = serde_json::from_str::<Strict>(&text).is_ok();
             assert_eq!(value, strict, "depth {depth}");
         }
+    }
+
+    /// Where the value itself is wanted, the one parse accepts exactly what the
+    /// text check accepts.
+    #[test]
+    fn the_parsed_form_accepts_what_the_text_check_accepts() {
+        for case in [
+            r#"{"a":[1,{"b":null}]}"#,
+            r#"{"lone":"\ud800"}"#,
+            r#"{"big":1e400}"#,
+            r#"[1]"#,
+            r#""x""#,
+            "nope",
+            "{\"nl\":\n1}",
+        ] {
+            let text = checked_object(case.to_string());
+            let parsed = parsed_object(case);
+            assert_eq!(text.is_ok(), parsed.is_ok(), "{case}");
+            if let (Ok(text), Ok(parsed)) = (text, parsed) {
+                assert_eq!(
+                    serde_json::from_str::<serde_json::Value>(&text).ok(),
+                    Some(parsed)
+                );
+            }
+        }
+        assert_eq!(parsed_object("[1]"), Err(JsonCheckError::NotAnObject));
     }
 
     #[test]
