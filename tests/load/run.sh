@@ -175,6 +175,7 @@ if [ -n "${BASELINE_BIN:-}" ]; then
   pair "" "" "$BASELINE_BIN"
   printf "\nhost %s (baseline) vs %s, same plugins, same rounds\n" "$BASELINE_BIN" "$BIN"
   compare_the_three
+  compare "list_users q=eng (a search)" list_users '{"q":"eng"}' baseline current
   unpair
 fi
 # Both: the baseline build as a whole (its host with its plugins) vs this one.

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rusqlite::config::DbConfig;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, StatementStatus};
 use serde::de::{self, DeserializeOwned, IntoDeserializer, MapAccess, Visitor};
@@ -54,6 +55,10 @@ impl LitePool {
         c.execute_batch(
             "PRAGMA query_only = ON; PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768;",
         )?;
+        // Plans must not depend on bound values: otherwise SQLite compiles a
+        // cached statement again whenever a `LIKE` pattern (a search's `q`)
+        // changes, which costs more than running it.
+        c.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         c.set_prepared_statement_cache_capacity(128);
         Ok(c)
     }
@@ -461,6 +466,40 @@ mod tests {
             pool.with(|c| fetch_all_on::<Sample>(c, &Query::new("DELETE FROM t RETURNING *")))
                 .is_err()
         );
+    }
+
+    #[derive(Deserialize)]
+    struct Named {
+        #[allow(dead_code)]
+        name: String,
+    }
+
+    #[test]
+    fn a_search_statement_is_compiled_once_whatever_it_searches_for() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        Connection::open(&path)
+            .expect("open")
+            .execute_batch(
+                "CREATE TABLE t (name TEXT); CREATE INDEX t_name ON t (name);
+                 INSERT INTO t VALUES ('alpha'), ('beta'), ('alphabet');",
+            )
+            .expect("seed");
+        let pool = LitePool::new(&path);
+        let search = |pattern: &str| {
+            let mut q =
+                Query::new("SELECT name FROM t WHERE name LIKE $1 ESCAPE '\\' ORDER BY name");
+            q.text(pattern);
+            pool.with(|c| {
+                let names: Vec<Named> = fetch_all_on(c, &q)?;
+                let st = c.prepare_cached(&q.sql).map_err(query_error)?;
+                Ok((names.len(), st.get_status(StatementStatus::RePrepare)))
+            })
+            .expect("search")
+        };
+        assert_eq!(search("alpha%"), (2, 0));
+        assert_eq!(search("b%"), (1, 0));
+        assert_eq!(search("%a%"), (3, 0));
     }
 
     #[test]
