@@ -470,7 +470,6 @@ mod tests {
 
     #[derive(Deserialize)]
     struct Named {
-        #[allow(dead_code)]
         name: String,
     }
 
@@ -491,15 +490,22 @@ mod tests {
                 Query::new("SELECT name FROM t WHERE name LIKE $1 ESCAPE '\\' ORDER BY name");
             q.text(pattern);
             pool.with(|c| {
-                let names: Vec<Named> = fetch_all_on(c, &q)?;
+                let rows: Vec<Named> = fetch_all_on(c, &q)?;
+                let names: Vec<String> = rows.into_iter().map(|r| r.name).collect();
                 let st = c.prepare_cached(&q.sql).map_err(query_error)?;
-                Ok((names.len(), st.get_status(StatementStatus::RePrepare)))
+                Ok((names, st.get_status(StatementStatus::RePrepare)))
             })
             .expect("search")
         };
-        assert_eq!(search("alpha%"), (2, 0));
-        assert_eq!(search("b%"), (1, 0));
-        assert_eq!(search("%a%"), (3, 0));
+        assert_eq!(
+            search("alpha%"),
+            (vec!["alpha".into(), "alphabet".into()], 0)
+        );
+        assert_eq!(search("b%"), (vec!["beta".into()], 0));
+        assert_eq!(
+            search("%a%"),
+            (vec!["alpha".into(), "alphabet".into(), "beta".into()], 0)
+        );
     }
 
     #[test]
