@@ -1,4 +1,5 @@
-//! Structured content goes to the client as the plugin wrote it.
+//! Structured content goes to the client as the plugin wrote it, and a tool's
+//! text is escaped once, straight into the response body.
 //!
 //! rmcp's `CallToolResult` holds structured content as a `serde_json::Value`.
 //! Building that tree from a plugin's text only for rmcp to write it straight
@@ -9,13 +10,19 @@
 //! ([`Passthrough::park`]) and puts an unguessable placeholder object in
 //! `structuredContent`; the layer puts the text in the placeholder's place in
 //! the response body, whether one JSON document or server-sent events.
+//! The text content block goes the same way ([`Passthrough::park_text`]): rmcp
+//! writes a placeholder string, the layer writes the text there as a JSON
+//! string, escaped with SIMD (the byte loop rmcp's serde_json runs, into a
+//! buffer that grows and is then copied again by the splice, was a tenth of a
+//! large read's instructions).
 //!
-//! Why this is safe: the placeholder is made by the host from a per-process
+//! Why this is safe: a placeholder is made by the host from a per-process
 //! random nonce after the plugin returned, so no plugin can write it; and in
 //! the serialized response a plugin's own text only ever appears JSON-escaped,
-//! so the quoted placeholder cannot be met anywhere else. The parked text was
-//! checked to be one JSON object on one line (`sandbox::json_check`), so the
-//! spliced body is valid JSON and a valid event. In stateful mode (answers may
+//! where every `"` follows a `\`, so a quoted placeholder cannot be met
+//! anywhere else. The parked structured text was checked to be one JSON object
+//! on one line (`sandbox::json_check`) and the text content is written escaped,
+//! so the spliced body is valid JSON and a valid event. In stateful mode (answers may
 //! be replayed on another stream) the layer is not installed: the sandbox
 //! parses the structured content into the `Value` rmcp writes, one parse that
 //! is also the check (`sandbox::call::StructuredForm`).
@@ -31,8 +38,9 @@ use http_body::Body as _;
 use http_body_util::BodyExt;
 
 const PLACEHOLDER_KEY: &str = "access-mcp-structured-content";
+const TEXT_PLACEHOLDER_PREFIX: &str = "access-mcp-text";
 
-/// The structured contents parked by one HTTP request's handler.
+/// The texts parked by one HTTP request's handler.
 #[derive(Default)]
 pub struct Passthrough {
     parked: Mutex<Vec<Parked>>,
@@ -41,20 +49,63 @@ pub struct Passthrough {
 struct Parked {
     /// The placeholder as it appears in the serialized body.
     quoted: String,
-    text: String,
+    /// What goes in its place.
+    with: Splice,
+}
+
+enum Splice {
+    /// Written as it is: one checked JSON object on one line.
+    Json(String),
+    /// Written as a JSON string: quoted and escaped.
+    Text(String),
+}
+
+impl Splice {
+    /// The bytes this takes in the body (at most, for a text).
+    fn room(&self) -> usize {
+        match self {
+            Splice::Json(json) => json.len(),
+            // What the escaper reserves: every byte escaped, the quotes and its margin.
+            Splice::Text(text) => text.len() * 6 + 35,
+        }
+    }
+
+    fn write_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Splice::Json(json) => out.extend_from_slice(json.as_bytes()),
+            // Byte for byte what serde_json writes for the string (a unit test
+            // holds it to that), with SIMD instead of a byte loop.
+            Splice::Text(text) => json_escape_simd::escape_into(text, out),
+        }
+    }
 }
 
 impl Passthrough {
     /// Park `text` (one checked JSON object on one line) and return the
-    /// placeholder to put where it belongs: an object (rmcp moves anything
-    /// else out of `structuredContent` for clients before 2026-07-28) with one
-    /// key, which serde_json writes as `{"key":"value"}`, no spaces.
+    /// placeholder to put in `structuredContent`: an object (rmcp moves
+    /// anything else out of `structuredContent` for clients before 2026-07-28)
+    /// with one key, which serde_json writes as `{"key":"value"}`, no spaces.
     pub fn park(&self, text: String) -> serde_json::Value {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let id = format!("{}:{}", nonce(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let id = next_id();
         let quoted = format!("{{\"{PLACEHOLDER_KEY}\":\"{id}\"}}");
-        self.lock().push(Parked { quoted, text });
+        self.lock().push(Parked {
+            quoted,
+            with: Splice::Json(text),
+        });
         serde_json::json!({ PLACEHOLDER_KEY: id })
+    }
+
+    /// Park a text content block's `text` and return the placeholder string to
+    /// put in the block instead. The text is escaped once, straight into the
+    /// response body, rather than by rmcp into a buffer the splice copies again.
+    pub fn park_text(&self, text: String) -> String {
+        let placeholder = format!("{TEXT_PLACEHOLDER_PREFIX}:{}", next_id());
+        // Hex digits and colons: serde_json writes it between quotes as it is.
+        self.lock().push(Parked {
+            quoted: format!("\"{placeholder}\""),
+            with: Splice::Text(text),
+        });
+        placeholder
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Parked>> {
@@ -65,22 +116,48 @@ impl Passthrough {
         self.lock().is_empty()
     }
 
-    /// `bytes` with every parked placeholder it holds replaced by its text.
-    fn splice(&self, mut bytes: Bytes) -> Bytes {
-        self.lock().retain(|p| {
-            // The structured content comes last in a tool result: look from the end.
-            let Some(at) = memchr::memmem::rfind(&bytes, p.quoted.as_bytes()) else {
-                return true;
-            };
-            let mut out = Vec::with_capacity(bytes.len() - p.quoted.len() + p.text.len());
-            out.extend_from_slice(&bytes[..at]);
-            out.extend_from_slice(p.text.as_bytes());
-            out.extend_from_slice(&bytes[at + p.quoted.len()..]);
-            bytes = Bytes::from(out);
-            false
-        });
-        bytes
+    /// `bytes` with every parked placeholder it holds replaced by what was
+    /// parked under it, in one pass; what was spliced is forgotten.
+    fn splice(&self, bytes: Bytes) -> Bytes {
+        let mut parked = self.lock();
+        let mut hits: Vec<(usize, usize)> = parked
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                memchr::memmem::find(&bytes, p.quoted.as_bytes()).map(|at| (at, i))
+            })
+            .collect();
+        if hits.is_empty() {
+            return bytes;
+        }
+        hits.sort_unstable();
+        let room: usize = hits.iter().map(|&(_, i)| parked[i].with.room()).sum();
+        let mut out = Vec::with_capacity(bytes.len() + room);
+        let mut from = 0;
+        let mut spliced = Vec::with_capacity(hits.len());
+        for (at, i) in hits {
+            // Placeholders cannot overlap; were one to, it is left alone.
+            if at < from {
+                continue;
+            }
+            out.extend_from_slice(&bytes[from..at]);
+            parked[i].with.write_to(&mut out);
+            from = at + parked[i].quoted.len();
+            spliced.push(i);
+        }
+        out.extend_from_slice(&bytes[from..]);
+        spliced.sort_unstable_by(|a, b| b.cmp(a));
+        for i in spliced {
+            parked.swap_remove(i);
+        }
+        Bytes::from(out)
     }
+}
+
+/// A placeholder id no plugin can write: the process nonce and a counter.
+fn next_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("{}:{}", nonce(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// 128 random bits, hex, drawn once per process.
@@ -155,6 +232,58 @@ mod tests {
         let back: serde_json::Value = serde_json::from_slice(&spliced).expect("valid JSON");
         assert_eq!(back["content"][0]["text"], forged);
         assert_eq!(back["structuredContent"], serde_json::json!({"x": 1}));
+    }
+
+    #[test]
+    fn a_parked_text_is_written_as_serde_json_writes_it() {
+        let mut texts: Vec<String> = vec![
+            String::new(),
+            "plain".into(),
+            r#"{"name":"Engineering","tags":["a\\b"],"note":"say \"hi\""}"#.into(),
+            "é\u{2028}\u{7f}\u{10ffff}".into(),
+        ];
+        // Every byte that must be escaped, alone and at every offset across
+        // the SIMD kernels' 16- and 32-byte blocks, between multi-byte characters.
+        for b in (0u8..0x20).chain([b'"', b'\\']) {
+            for at in 0..70 {
+                let mut t = "ü".repeat(at / 2) + &"x".repeat(at % 2);
+                t.push(char::from(b));
+                t.push_str(&"é".repeat(40));
+                texts.push(t);
+            }
+        }
+        for text in texts {
+            let p = Passthrough::default();
+            let placeholder = p.park_text(text.clone());
+            let body =
+                serde_json::to_vec(&serde_json::json!({ "text": placeholder })).expect("json");
+            let spliced = p.splice(Bytes::from(body));
+            let expected = serde_json::to_vec(&serde_json::json!({ "text": text })).expect("json");
+            assert_eq!(spliced, expected, "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn text_and_structured_content_are_spliced_in_one_pass() {
+        let p = Passthrough::default();
+        // The plugin's text and structured content both carry the other
+        // placeholder, as if a plugin knew the nonce: neither is replaced.
+        let text_placeholder = p.park_text(String::new());
+        let structured = p.park("{}".to_string());
+        let forged_text = format!("{{\"t\":\"{text_placeholder}\",\"s\":{structured}}}");
+        let p = Passthrough::default();
+        let text = p.park_text(forged_text.clone());
+        let structured = p.park(format!("{{\"raw\":\"{text}\"}}"));
+        let result = serde_json::json!({
+            "content": [{"type": "text", "text": text}],
+            "structuredContent": structured,
+            "isError": false,
+        });
+        let spliced = p.splice(Bytes::from(serde_json::to_vec(&result).expect("json")));
+        let back: serde_json::Value = serde_json::from_slice(&spliced).expect("valid JSON");
+        assert_eq!(back["content"][0]["text"], forged_text);
+        assert_eq!(back["structuredContent"]["raw"], text);
+        assert!(p.lock().is_empty());
     }
 
     #[test]

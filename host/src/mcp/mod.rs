@@ -243,10 +243,14 @@ impl McpHost {
             Ok(Returned::ToolOutput(Ok(out))) => {
                 tracing::debug!(tool = %name, plugin = %plugin, request_id = %call.bound.meta.id,
                     micros = took.as_micros() as u64, is_error = out.is_error, "tool call");
+                let text = match call.bound.passthrough.as_deref() {
+                    Some(p) => p.park_text(out.text),
+                    None => out.text,
+                };
                 let mut result = if out.is_error {
-                    CallToolResult::error(vec![ContentBlock::text(out.text)])
+                    CallToolResult::error(vec![ContentBlock::text(text)])
                 } else {
-                    CallToolResult::success(vec![ContentBlock::text(out.text)])
+                    CallToolResult::success(vec![ContentBlock::text(text)])
                 };
                 result.structured_content = match out.structured {
                     None => None,
