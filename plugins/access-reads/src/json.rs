@@ -170,9 +170,19 @@ impl Obj {
         }
     }
 
-    /// An array under `key`.
-    pub fn list(self, key: &str, items: impl IntoIterator<Item = Json>) -> Obj {
-        self.v(key, Json::array(items))
+    /// An array under `key`, written in place (a page's items are most of a
+    /// result: no array of its own to copy in afterwards).
+    pub fn list(mut self, key: &str, items: impl IntoIterator<Item = Json>) -> Obj {
+        self.key(key);
+        self.0.push('[');
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            self.0.push_str(&item.0);
+        }
+        self.0.push(']');
+        self
     }
 
     pub fn done(mut self) -> Json {
