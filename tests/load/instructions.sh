@@ -2,7 +2,7 @@
 # Instructions per tool call, counted by valgrind's callgrind on the real binary
 # (run `.ci/build` first; needs `valgrind`). Unlike requests per second, the
 # count does not move with what else the machine is doing: the same build
-# gives the same figure to about 0.1 %, so a change of a few per cent shows in
+# gives the same figure to within 0.3 %, so a change of a few per cent shows in
 # one run where wrk's figures swing by 2x between runs. It counts user-space
 # instructions only: the kernel's share (TCP on loopback, page faults) and
 # memory stalls are not in it, so confirm a gain with `tests/load/run.sh`.
@@ -17,21 +17,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=$PWD/target/release/access-mcp
 CALLS=${CALLS:-10}
+. tests/load/plugins.sh
 [ -x "$BIN" ] || { echo "run .ci/build first" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind is missing (apt-get install valgrind)" >&2; exit 1; }
 WORK=$(mktemp -d)
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-# A plugin folder: the given one (or target/plugins) plus the trivial fixture.
-plugin_dir() { # name source-dir
-  local dir="$WORK/$1-plugins"
-  mkdir -p "$dir"
-  cp "$2"/* "$dir/"
-  cp target/wasm32-wasip2/release/trivial_plugin.wasm "$dir/trivial.wasm"
-  printf 'name = "trivial"\nversion = "0.0.1"\ngrants = []\n' >"$dir/trivial.toml"
-  echo "$dir"
-}
 
 start() { # name binary plugin-dir port: the server under callgrind, counting from the start
   local w="$WORK/$1" env=()
@@ -81,12 +73,12 @@ per_call() { # name port tool arguments: instructions per call after two warm-up
   echo $(($(sed -n 's/^summary: //p' "$dump") / CALLS))
 }
 
-CURRENT_PLUGINS=$(plugin_dir current target/plugins)
-start current "$BIN" "$CURRENT_PLUGINS" 18790
+with_trivial target/plugins "$WORK/current-plugins"
+start current "$BIN" "$WORK/current-plugins" 18790
 BASELINE=""
 if [ -n "${BASELINE_BIN:-}" ] || [ -n "${BASELINE_PLUGINS:-}" ]; then
-  BASELINE_PLUGINS_DIR=$(plugin_dir baseline "${BASELINE_PLUGINS:-target/plugins}")
-  start baseline "$(realpath "${BASELINE_BIN:-$BIN}")" "$BASELINE_PLUGINS_DIR" 18791
+  with_trivial "${BASELINE_PLUGINS:-target/plugins}" "$WORK/baseline-plugins"
+  start baseline "$(realpath "${BASELINE_BIN:-$BIN}")" "$WORK/baseline-plugins" 18791
   BASELINE=1
 fi
 

@@ -16,6 +16,7 @@ cd "$(dirname "$0")/../.."
 SECS=${1:-10}
 BIN=target/release/access-mcp
 LUA=tests/load/call.lua
+. tests/load/plugins.sh
 [ -x "$BIN" ] || { echo "run .ci/build first" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
 WORK=$(mktemp -d)
@@ -91,10 +92,7 @@ stop
 # list_groups page of the demo database (no input, no database, no shaping):
 # the floor under list_groups that this stack can reach on this machine.
 ECHO_DIR="$WORK/echo-plugins"
-mkdir -p "$ECHO_DIR"
-cp target/plugins/* "$ECHO_DIR/"
-cp target/wasm32-wasip2/release/trivial_plugin.wasm "$ECHO_DIR/trivial.wasm"
-printf 'name = "trivial"\nversion = "0.0.1"\ngrants = []\n' > "$ECHO_DIR/trivial.toml"
+with_trivial target/plugins "$ECHO_DIR"
 EXTRA_ENV="ACCESS_MCP_PLUGINS_DIR=$ECHO_DIR" start ""
 PAGE=$(curl -s -X POST "http://127.0.0.1:$PORT/mcp" -H 'Content-Type: application/json' \
   -H 'Accept: application/json, text/event-stream' \

@@ -26,14 +26,8 @@ impl Json {
 
     /// An array of already-written values.
     pub fn array(items: impl IntoIterator<Item = Json>) -> Json {
-        let mut out = String::from("[");
-        for (i, item) in items.into_iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(&item.0);
-        }
-        out.push(']');
+        let mut out = String::new();
+        push_array(&mut out, items);
         Json(out)
     }
 
@@ -174,14 +168,7 @@ impl Obj {
     /// result: no array of its own to copy in afterwards).
     pub fn list(mut self, key: &str, items: impl IntoIterator<Item = Json>) -> Obj {
         self.key(key);
-        self.0.push('[');
-        for (i, item) in items.into_iter().enumerate() {
-            if i > 0 {
-                self.0.push(',');
-            }
-            self.0.push_str(&item.0);
-        }
-        self.0.push(']');
+        push_array(&mut self.0, items);
         self
     }
 
@@ -189,6 +176,18 @@ impl Obj {
         self.0.push('}');
         Json(self.0)
     }
+}
+
+/// Append the already-written values as one JSON array.
+fn push_array(out: &mut String, items: impl IntoIterator<Item = Json>) {
+    out.push('[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&item.0);
+    }
+    out.push(']');
 }
 
 /// Bytes that must be escaped inside a JSON string: `"`, `\\` and the
