@@ -158,10 +158,16 @@ impl Obj {
     /// An optional nested value: null when absent.
     #[inline(never)]
     pub fn ov(self, key: &str, value: Option<Json>) -> Obj {
-        match value {
-            Some(v) => self.v(key, v),
-            None => self.null(key),
-        }
+        self.ov_ref(key, value.as_ref())
+    }
+
+    /// An optional nested value written elsewhere and kept (see
+    /// `wire::Lookup`'s written shapes): copied in, null when absent.
+    #[inline(never)]
+    pub fn ov_ref(mut self, key: &str, value: Option<&Json>) -> Obj {
+        self.key(key);
+        self.0.push_str(value.map_or("null", |v| v.0.as_str()));
+        self
     }
 
     /// An array under `key`, written in place (a page's items are most of a

@@ -87,7 +87,7 @@ pub fn group_request_schema() -> Value {
 
 /// A group's `GroupRef`, or null when it is not in the lookup.
 fn group_ref_of(lookup: &Lookup, id: &str) -> Option<Json> {
-    lookup.group(id).map(wire::request_group_ref)
+    lookup.request_group_ref_json(id, false).cloned()
 }
 
 // ---------------------------------------------------------------- access requests
@@ -121,20 +121,18 @@ pub fn need_access(lookup: &mut Lookup, r: &AccessRequest) {
 /// `AccessRequestSummary` / `AccessRequestDetail`, given the `requested_group` to use.
 pub fn access_request(lookup: &Lookup, r: &AccessRequest, requested_group: Option<Json>) -> Json {
     access_scalars(r)
-        .ov("requester", lookup.user_json(Some(&r.requester_user_id)))
-        .ov(
+        .ov_ref("requester", lookup.user_json(Some(&r.requester_user_id)))
+        .ov_ref(
             "active_requester",
             lookup.live_user_json(Some(&r.requester_user_id)),
         )
         .ov("requested_group", requested_group)
-        .ov(
+        .ov_ref(
             "active_requested_group",
-            lookup
-                .live_group(&r.requested_group_id)
-                .map(wire::request_group_ref),
+            lookup.request_group_ref_json(&r.requested_group_id, true),
         )
-        .ov("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
-        .ov(
+        .ov_ref("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .ov_ref(
             "active_resolver",
             lookup.live_user_json(r.resolver_user_id.as_deref()),
         )
@@ -186,23 +184,19 @@ pub fn role_request(
     group: Option<Json>,
 ) -> Json {
     role_scalars(r)
-        .ov("requester", lookup.user_json(Some(&r.requester_user_id)))
+        .ov_ref("requester", lookup.user_json(Some(&r.requester_user_id)))
         .ov("requester_role", role)
-        .ov(
+        .ov_ref(
             "active_requester_role",
-            lookup
-                .live_group(&r.requester_role_id)
-                .map(wire::request_group_ref),
+            lookup.request_group_ref_json(&r.requester_role_id, true),
         )
         .ov("requested_group", group)
-        .ov(
+        .ov_ref(
             "active_requested_group",
-            lookup
-                .live_group(&r.requested_group_id)
-                .map(wire::request_group_ref),
+            lookup.request_group_ref_json(&r.requested_group_id, true),
         )
-        .ov("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
-        .ov(
+        .ov_ref("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .ov_ref(
             "active_resolver",
             lookup.live_user_json(r.resolver_user_id.as_deref()),
         )
@@ -274,7 +268,7 @@ pub fn group_request(lookup: &Lookup, r: &GroupRequest) -> Json {
         .os("approved_group_id", r.approved_group_id.as_deref())
         .t("created_at", r.created_at)
         .t("updated_at", r.updated_at)
-        .ov("requester", lookup.user_json(Some(&r.requester_user_id)))
-        .ov("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .ov_ref("requester", lookup.user_json(Some(&r.requester_user_id)))
+        .ov_ref("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
         .done()
 }

@@ -8,6 +8,7 @@
 //! what it needs (`need_*`), then [`Lookup::fetch`] loads all of it with one
 //! batch call per kind: a constant number of host calls whatever the row counts.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
@@ -270,13 +271,87 @@ struct Need {
     role_mappings: BTreeSet<i64>,
 }
 
+/// A related row, and the nested shapes written from it so far. The same row
+/// is often nested many times in one response (the group of each of
+/// `get_group`'s memberships, twice each as `group` and `active_group`; the
+/// user of each of `get_user`'s), and copying its text is cheaper than
+/// writing it again, so each shape is written once, when first asked for.
+struct Row<T> {
+    row: T,
+    written: [OnceCell<Json>; 3],
+}
+
+/// The nested shapes of a row, by the slot each is kept in.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// `OktaUserSummary`, `GroupRefForMembership`, `TagSummary`, `AppSummary`.
+    Summary = 0,
+    /// The role reference inside role mappings.
+    RoleRef = 1,
+    /// `GroupRef` as requests embed it.
+    RequestGroupRef = 2,
+}
+
+impl<T> Row<T> {
+    fn new(row: T) -> Row<T> {
+        Row {
+            row,
+            written: Default::default(),
+        }
+    }
+
+    fn shape(&self, shape: Shape, write: fn(&T) -> Json) -> &Json {
+        self.written[shape as usize].get_or_init(|| write(&self.row))
+    }
+}
+
+/// Rows by id; `live` leaves out deleted ones.
+struct Rows<T>(HashMap<String, Row<T>>);
+
+impl<T: HasDeletedAt> Rows<T> {
+    fn get(&self, id: &str, live: bool) -> Option<&Row<T>> {
+        self.0
+            .get(id)
+            .filter(|r| !live || r.row.deleted_at().is_none())
+    }
+
+    fn insert(&mut self, id: String, row: T) {
+        self.0.insert(id, Row::new(row));
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
+}
+
+impl<T> Default for Rows<T> {
+    fn default() -> Self {
+        Rows(HashMap::new())
+    }
+}
+
+trait HasDeletedAt {
+    fn deleted_at(&self) -> Option<Timestamp>;
+}
+
+macro_rules! has_deleted_at {
+    ($($t:ty),*) => {$(
+        impl HasDeletedAt for $t {
+            fn deleted_at(&self) -> Option<Timestamp> {
+                self.deleted_at
+            }
+        }
+    )*};
+}
+has_deleted_at!(Group, User, Tag, App);
+
 /// Related rows for composing nested shapes without further host calls.
 pub struct Lookup {
     pub now: Timestamp,
-    pub groups: HashMap<String, Group>,
-    pub users: HashMap<String, User>,
-    pub tags: HashMap<String, Tag>,
-    pub apps: HashMap<String, App>,
+    groups: Rows<Group>,
+    users: Rows<User>,
+    tags: Rows<Tag>,
+    apps: Rows<App>,
     pub app_tag_maps: HashMap<i64, AppTagMap>,
     pub role_mappings: HashMap<i64, RoleMapping>,
     need: Need,
@@ -290,10 +365,10 @@ impl Lookup {
     pub fn new() -> Lookup {
         Lookup {
             now: clock::now(),
-            groups: HashMap::new(),
-            users: HashMap::new(),
-            tags: HashMap::new(),
-            apps: HashMap::new(),
+            groups: Rows::default(),
+            users: Rows::default(),
+            tags: Rows::default(),
+            apps: Rows::default(),
             app_tag_maps: HashMap::new(),
             role_mappings: HashMap::new(),
             need: Need::default(),
@@ -384,7 +459,7 @@ impl Lookup {
         let groups: Vec<String> = need
             .groups
             .into_iter()
-            .filter(|id| !self.groups.contains_key(id))
+            .filter(|id| !self.groups.contains(id))
             .collect();
         if !groups.is_empty() {
             for g in reads::groups_by_id(&groups)? {
@@ -394,7 +469,7 @@ impl Lookup {
         let users: Vec<String> = need
             .users
             .into_iter()
-            .filter(|id| !self.users.contains_key(id))
+            .filter(|id| !self.users.contains(id))
             .collect();
         if !users.is_empty() {
             for u in reads::users_by_id(&users)? {
@@ -404,7 +479,7 @@ impl Lookup {
         let tags: Vec<String> = need
             .tags
             .into_iter()
-            .filter(|id| !self.tags.contains_key(id))
+            .filter(|id| !self.tags.contains(id))
             .collect();
         if !tags.is_empty() {
             for t in reads::tags_by_id(&tags)? {
@@ -414,7 +489,7 @@ impl Lookup {
         let apps: Vec<String> = need
             .apps
             .into_iter()
-            .filter(|id| !self.apps.contains_key(id))
+            .filter(|id| !self.apps.contains(id))
             .collect();
         if !apps.is_empty() {
             for a in reads::apps_by_id(&apps)? {
@@ -427,37 +502,58 @@ impl Lookup {
     // ---- lookups
 
     pub fn group(&self, id: &str) -> Option<&Group> {
-        self.groups.get(id)
-    }
-
-    pub fn live_group(&self, id: &str) -> Option<&Group> {
-        self.groups.get(id).filter(|g| g.deleted_at.is_none())
+        self.groups.get(id, false).map(|r| &r.row)
     }
 
     pub fn user(&self, id: &str) -> Option<&User> {
-        self.users.get(id)
-    }
-
-    pub fn live_user(&self, id: &str) -> Option<&User> {
-        self.users.get(id).filter(|u| u.deleted_at.is_none())
-    }
-
-    fn live_tag(&self, id: &str) -> Option<&Tag> {
-        self.tags.get(id).filter(|t| t.deleted_at.is_none())
-    }
-
-    fn live_app(&self, id: &str) -> Option<&App> {
-        self.apps.get(id).filter(|a| a.deleted_at.is_none())
+        self.users.get(id, false).map(|r| &r.row)
     }
 
     /// `UserSummary` of a user id, or null.
-    pub fn user_json(&self, id: Option<&str>) -> Option<Json> {
-        id.and_then(|id| self.user(id)).map(user_summary)
+    pub fn user_json(&self, id: Option<&str>) -> Option<&Json> {
+        Some(
+            self.users
+                .get(id?, false)?
+                .shape(Shape::Summary, user_summary),
+        )
     }
 
     /// `UserSummary` of a non-deleted user id, or null.
-    pub fn live_user_json(&self, id: Option<&str>) -> Option<Json> {
-        id.and_then(|id| self.live_user(id)).map(user_summary)
+    pub fn live_user_json(&self, id: Option<&str>) -> Option<&Json> {
+        Some(
+            self.users
+                .get(id?, true)?
+                .shape(Shape::Summary, user_summary),
+        )
+    }
+
+    /// `GroupRefForMembership` of a group id (a non-deleted one with `live`).
+    fn group_ref_json(&self, id: &str, live: bool) -> Option<&Json> {
+        Some(self.groups.get(id, live)?.shape(Shape::Summary, group_ref))
+    }
+
+    /// The role reference of a role id (a non-deleted one with `live`).
+    fn role_ref_json(&self, id: &str, live: bool) -> Option<&Json> {
+        Some(self.groups.get(id, live)?.shape(Shape::RoleRef, role_ref))
+    }
+
+    /// `GroupRef` (as requests embed it) of a group id (a non-deleted one with `live`).
+    pub fn request_group_ref_json(&self, id: &str, live: bool) -> Option<&Json> {
+        Some(
+            self.groups
+                .get(id, live)?
+                .shape(Shape::RequestGroupRef, request_group_ref),
+        )
+    }
+
+    /// `TagSummary` of a non-deleted tag id.
+    fn live_tag_json(&self, id: &str) -> Option<&Json> {
+        Some(self.tags.get(id, true)?.shape(Shape::Summary, tag_summary))
+    }
+
+    /// `AppSummary` of a non-deleted app id.
+    fn live_app_json(&self, id: &str) -> Option<&Json> {
+        Some(self.apps.get(id, true)?.shape(Shape::Summary, app_summary))
     }
 
     // ---- shapes
@@ -467,8 +563,8 @@ impl Lookup {
         Obj::new()
             .t("created_at", m.created_at)
             .ot("ended_at", m.ended_at)
-            .ov("active_tag", self.live_tag(&m.tag_id).map(tag_summary))
-            .ov("active_app", self.live_app(&m.app_id).map(app_summary))
+            .ov_ref("active_tag", self.live_tag_json(&m.tag_id))
+            .ov_ref("active_app", self.live_app_json(&m.app_id))
             .done()
     }
 
@@ -482,8 +578,8 @@ impl Lookup {
         Obj::new()
             .t("created_at", m.created_at)
             .ot("ended_at", m.ended_at)
-            .ov("active_tag", self.live_tag(&m.tag_id).map(tag_summary))
-            .ov("active_group", self.live_group(&m.group_id).map(group_ref))
+            .ov_ref("active_tag", self.live_tag_json(&m.tag_id))
+            .ov_ref("active_group", self.group_ref_json(&m.group_id, true))
             .ov("active_app_tag_mapping", app_mapping)
             .done()
     }
@@ -503,13 +599,10 @@ impl Lookup {
             .b("is_owner", m.is_owner)
             .t("created_at", m.created_at)
             .ot("ended_at", m.ended_at)
-            .ov("role_group", self.group(&m.role_id).map(role_ref))
-            .ov(
-                "active_role_group",
-                self.live_group(&m.role_id).map(role_ref),
-            )
-            .ov("group", self.group(&m.group_id).map(group_ref))
-            .ov("active_group", self.live_group(&m.group_id).map(group_ref))
+            .ov_ref("role_group", self.role_ref_json(&m.role_id, false))
+            .ov_ref("active_role_group", self.role_ref_json(&m.role_id, true))
+            .ov_ref("group", self.group_ref_json(&m.group_id, false))
+            .ov_ref("active_group", self.group_ref_json(&m.group_id, true))
             .done()
     }
 
@@ -518,11 +611,8 @@ impl Lookup {
         Obj::new()
             .t("created_at", m.created_at)
             .ot("ended_at", m.ended_at)
-            .ov(
-                "active_role_group",
-                self.live_group(&m.role_id).map(role_ref),
-            )
-            .ov("role_group", self.group(&m.role_id).map(role_ref))
+            .ov_ref("active_role_group", self.role_ref_json(&m.role_id, true))
+            .ov_ref("role_group", self.role_ref_json(&m.role_id, false))
             .done()
     }
 
@@ -539,10 +629,10 @@ impl Lookup {
             .ot("ended_at", m.ended_at)
             .s("created_reason", &m.created_reason)
             .b("should_expire", m.should_expire)
-            .ov("user", self.user_json(Some(&m.user_id)))
-            .ov("active_user", self.live_user_json(Some(&m.user_id)))
-            .ov("group", self.group(&m.group_id).map(group_ref))
-            .ov("active_group", self.live_group(&m.group_id).map(group_ref))
+            .ov_ref("user", self.user_json(Some(&m.user_id)))
+            .ov_ref("active_user", self.live_user_json(Some(&m.user_id)))
+            .ov_ref("group", self.group_ref_json(&m.group_id, false))
+            .ov_ref("active_group", self.group_ref_json(&m.group_id, true))
             .ov(
                 "role_group_mapping",
                 mapping.map(|r| self.role_mapping_for_membership(r)),
@@ -568,5 +658,39 @@ impl Lookup {
             items: page.items.iter().map(|m| self.role_mapping(m)).collect(),
             total: page.total,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    static WRITES: AtomicUsize = AtomicUsize::new(0);
+
+    fn counted(name: &&str) -> Json {
+        WRITES.fetch_add(1, Ordering::Relaxed);
+        Json::string(name)
+    }
+
+    fn role_named(name: &&str) -> Json {
+        Json::string(&format!("role {name}"))
+    }
+
+    /// A row nested many times is written once per shape; each shape keeps its own text.
+    #[test]
+    fn a_rows_shape_is_written_once_and_kept_apart_from_its_other_shapes() {
+        let row = Row::new("Engineering");
+        let first = row.shape(Shape::Summary, counted).clone();
+        for _ in 0..5 {
+            assert_eq!(row.shape(Shape::Summary, counted), &first);
+        }
+        assert_eq!(WRITES.load(Ordering::Relaxed), 1);
+        assert_eq!(
+            row.shape(Shape::RoleRef, role_named).as_str(),
+            "\"role Engineering\""
+        );
+        assert_eq!(row.shape(Shape::Summary, counted), &first);
     }
 }
