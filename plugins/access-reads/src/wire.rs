@@ -377,8 +377,8 @@ impl Lookup {
 
     // ---- registering what a response refers to
 
-    pub fn add_group(&mut self, g: &Group) {
-        self.groups.insert(g.id.clone(), g.clone());
+    pub fn add_group(&mut self, g: Group) {
+        self.groups.insert(g.id.clone(), g);
     }
 
     pub fn add_user(&mut self, u: &User) {

@@ -139,7 +139,7 @@ fn get_app(args: &Args) -> ToolResult<Json> {
     let mut lookup = Lookup::new();
     lookup.add_app(&app);
     for g in &groups {
-        lookup.add_group(g);
+        lookup.add_group(g.clone());
     }
     for r in rows.values() {
         for m in r.members.items.iter().chain(&r.owners.items) {

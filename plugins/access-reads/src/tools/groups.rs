@@ -64,12 +64,14 @@ fn list_groups(args: &Args) -> ToolResult<Json> {
         owner_user_id: None,
     };
     let page = reads::list_groups(&filter, paging.request())?;
-    let summaries = summarize(&page.items)?;
+    let summaries = summarize(page.items)?;
     Ok(paging.envelope(page.total, summaries))
 }
 
 /// `GroupSummary` for each group: a fixed number of host calls for the whole page.
-pub fn summarize(groups: &[Group]) -> ToolResult<Vec<Json>> {
+/// The groups move into the lookup (their tags and role mappings refer back
+/// to them) and are written from there, in the page's order.
+pub fn summarize(groups: Vec<Group>) -> ToolResult<Vec<Json>> {
     let ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
     let role_ids: Vec<String> = groups
         .iter()
@@ -99,8 +101,9 @@ pub fn summarize(groups: &[Group]) -> ToolResult<Vec<Json>> {
     }
     lookup.fetch()?;
 
-    Ok(groups
+    Ok(ids
         .iter()
+        .filter_map(|id| lookup.group(id))
         .map(|g| {
             let o = Obj::new()
                 .s("id", &g.id)
@@ -233,7 +236,7 @@ pub fn group_detail(g: Group) -> ToolResult<Json> {
     let owner_maps = mappings(true)?;
 
     let mut lookup = Lookup::new();
-    lookup.add_group(&g);
+    lookup.add_group(g.clone());
     for m in members.items.iter().chain(&owners.items) {
         lookup.need_membership(m);
     }
