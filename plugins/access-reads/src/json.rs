@@ -212,44 +212,66 @@ const NEEDS_ESCAPE: [bool; 256] = {
 
 /// Append `s` as a JSON string, escaped exactly as `serde_json` escapes:
 /// `"` and `\\`, the short forms `\\b \\t \\n \\f \\r`, `\\u00XX` for the other
-/// control characters, everything else as is. Clean runs are skipped eight
-/// bytes at a time.
+/// control characters, everything else as is. Most strings need no escape:
+/// they are checked eight bytes at a time and copied whole.
 fn push_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
+    if needs_no_escape(s.as_bytes()) {
+        out.push_str(s);
+    } else {
+        push_escaped(out, s);
+    }
+    out.push('"');
+}
+
+/// Whether no byte of `bytes` needs escaping: whole words, then the last
+/// (overlapping) word, or byte by byte when there is less than a word.
+fn needs_no_escape(bytes: &[u8]) -> bool {
+    if bytes.len() < 8 {
+        return !bytes.iter().any(|&b| NEEDS_ESCAPE[b as usize]);
+    }
+    let word = |at: usize| {
+        bytes
+            .get(at..at + 8)
+            .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        if may_need_escape(word(at)) {
+            return false;
+        }
+        at += 8;
+    }
+    !may_need_escape(word(bytes.len() - 8))
+}
+
+/// The characters of `s`, escaped, runs between escapes copied whole.
+fn push_escaped(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let word = bytes
-            .get(i..i + 8)
-            .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
-            .map(u64::from_le_bytes);
-        if word.is_some_and(|w| !may_need_escape(w)) {
-            i += 8;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !NEEDS_ESCAPE[b as usize] {
             continue;
         }
-        let b = bytes[i];
-        if NEEDS_ESCAPE[b as usize] {
-            // `i` is at an ASCII byte, so both slices end on character boundaries.
-            out.push_str(&s[start..i]);
-            match b {
-                b'"' => out.push_str("\\\""),
-                b'\\' => out.push_str("\\\\"),
-                0x08 => out.push_str("\\b"),
-                b'\t' => out.push_str("\\t"),
-                b'\n' => out.push_str("\\n"),
-                0x0c => out.push_str("\\f"),
-                b'\r' => out.push_str("\\r"),
-                _ => {
-                    let _ = write!(out, "\\u{b:04x}");
-                }
+        // `i` is at an ASCII byte, so both slices end on character boundaries.
+        out.push_str(&s[start..i]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            0x0c => out.push_str("\\f"),
+            b'\r' => out.push_str("\\r"),
+            _ => {
+                let _ = write!(out, "\\u{b:04x}");
             }
-            start = i + 1;
         }
-        i += 1;
+        start = i + 1;
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -333,6 +355,19 @@ mod tests {
         tricky.push_str("\"\\/ é ☃ \u{2028} \u{7f} 𝄞 end");
         for s in [tricky.as_str(), "", "plain", "\"", "a\\b", "\n"] {
             assert_eq!(Json::string(s).as_str(), serde_json::to_string(s).unwrap());
+        }
+        // Every length up to three words, with an escape in last place: the
+        // last, overlapping word of the check.
+        for len in 1..=24 {
+            for special in ['"', '\\', '\u{1f}'] {
+                let mut s = "x".repeat(len - 1);
+                s.push(special);
+                assert_eq!(
+                    Json::string(&s).as_str(),
+                    serde_json::to_string(&s).unwrap(),
+                    "{s:?}"
+                );
+            }
         }
         // Every escape at every offset of a long string (the eight-byte skips).
         for special in [

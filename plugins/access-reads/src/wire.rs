@@ -9,7 +9,9 @@
 //! batch call per kind: a constant number of host calls whatever the row counts.
 
 use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use serde_json::Value;
 
@@ -326,7 +328,7 @@ impl<T: HasDeletedAt> Rows<T> {
 
 impl<T> Default for Rows<T> {
     fn default() -> Self {
-        Rows(HashMap::new())
+        Rows(HashMap::default())
     }
 }
 
@@ -369,8 +371,8 @@ impl Lookup {
             users: Rows::default(),
             tags: Rows::default(),
             apps: Rows::default(),
-            app_tag_maps: HashMap::new(),
-            role_mappings: HashMap::new(),
+            app_tag_maps: HashMap::default(),
+            role_mappings: HashMap::default(),
             need: Need::default(),
         }
     }
