@@ -121,20 +121,26 @@ pub fn need_access(lookup: &mut Lookup, r: &AccessRequest) {
 /// `AccessRequestSummary` / `AccessRequestDetail`, given the `requested_group` to use.
 pub fn access_request(lookup: &Lookup, r: &AccessRequest, requested_group: Option<Json>) -> Json {
     access_scalars(r)
-        .ov_ref("requester", lookup.user_json(Some(&r.requester_user_id)))
+        .ov_ref(
+            "requester",
+            lookup.user_json(Some(&r.requester_user_id), false),
+        )
         .ov_ref(
             "active_requester",
-            lookup.live_user_json(Some(&r.requester_user_id)),
+            lookup.user_json(Some(&r.requester_user_id), true),
         )
         .ov("requested_group", requested_group)
         .ov_ref(
             "active_requested_group",
             lookup.request_group_ref_json(&r.requested_group_id, true),
         )
-        .ov_ref("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .ov_ref(
+            "resolver",
+            lookup.user_json(r.resolver_user_id.as_deref(), false),
+        )
         .ov_ref(
             "active_resolver",
-            lookup.live_user_json(r.resolver_user_id.as_deref()),
+            lookup.user_json(r.resolver_user_id.as_deref(), true),
         )
         .done()
 }
@@ -184,7 +190,10 @@ pub fn role_request(
     group: Option<Json>,
 ) -> Json {
     role_scalars(r)
-        .ov_ref("requester", lookup.user_json(Some(&r.requester_user_id)))
+        .ov_ref(
+            "requester",
+            lookup.user_json(Some(&r.requester_user_id), false),
+        )
         .ov("requester_role", role)
         .ov_ref(
             "active_requester_role",
@@ -195,10 +204,13 @@ pub fn role_request(
             "active_requested_group",
             lookup.request_group_ref_json(&r.requested_group_id, true),
         )
-        .ov_ref("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .ov_ref(
+            "resolver",
+            lookup.user_json(r.resolver_user_id.as_deref(), false),
+        )
         .ov_ref(
             "active_resolver",
-            lookup.live_user_json(r.resolver_user_id.as_deref()),
+            lookup.user_json(r.resolver_user_id.as_deref(), true),
         )
         .done()
 }
@@ -268,7 +280,13 @@ pub fn group_request(lookup: &Lookup, r: &GroupRequest) -> Json {
         .os("approved_group_id", r.approved_group_id.as_deref())
         .t("created_at", r.created_at)
         .t("updated_at", r.updated_at)
-        .ov_ref("requester", lookup.user_json(Some(&r.requester_user_id)))
-        .ov_ref("resolver", lookup.user_json(r.resolver_user_id.as_deref()))
+        .ov_ref(
+            "requester",
+            lookup.user_json(Some(&r.requester_user_id), false),
+        )
+        .ov_ref(
+            "resolver",
+            lookup.user_json(r.resolver_user_id.as_deref(), false),
+        )
         .done()
 }

@@ -511,20 +511,11 @@ impl Lookup {
         self.users.get(id, false).map(|r| &r.row)
     }
 
-    /// `UserSummary` of a user id, or null.
-    pub fn user_json(&self, id: Option<&str>) -> Option<&Json> {
+    /// `UserSummary` of a user id (a non-deleted one with `live`), or null.
+    pub fn user_json(&self, id: Option<&str>, live: bool) -> Option<&Json> {
         Some(
             self.users
-                .get(id?, false)?
-                .shape(Shape::Summary, user_summary),
-        )
-    }
-
-    /// `UserSummary` of a non-deleted user id, or null.
-    pub fn live_user_json(&self, id: Option<&str>) -> Option<&Json> {
-        Some(
-            self.users
-                .get(id?, true)?
+                .get(id?, live)?
                 .shape(Shape::Summary, user_summary),
         )
     }
@@ -631,8 +622,8 @@ impl Lookup {
             .ot("ended_at", m.ended_at)
             .s("created_reason", &m.created_reason)
             .b("should_expire", m.should_expire)
-            .ov_ref("user", self.user_json(Some(&m.user_id)))
-            .ov_ref("active_user", self.live_user_json(Some(&m.user_id)))
+            .ov_ref("user", self.user_json(Some(&m.user_id), false))
+            .ov_ref("active_user", self.user_json(Some(&m.user_id), true))
             .ov_ref("group", self.group_ref_json(&m.group_id, false))
             .ov_ref("active_group", self.group_ref_json(&m.group_id, true))
             .ov(
