@@ -85,11 +85,6 @@ pub fn group_request_schema() -> Value {
     ])
 }
 
-/// A group's `GroupRef`, or null when it is not in the lookup.
-fn group_ref_of(lookup: &Lookup, id: &str) -> Option<Json> {
-    lookup.request_group_ref_json(id, false).cloned()
-}
-
 // ---------------------------------------------------------------- access requests
 
 fn access_scalars(r: &AccessRequest) -> Obj {
@@ -119,7 +114,7 @@ pub fn need_access(lookup: &mut Lookup, r: &AccessRequest) {
 }
 
 /// `AccessRequestSummary` / `AccessRequestDetail`, given the `requested_group` to use.
-pub fn access_request(lookup: &Lookup, r: &AccessRequest, requested_group: Option<Json>) -> Json {
+pub fn access_request(lookup: &Lookup, r: &AccessRequest, requested_group: Option<&Json>) -> Json {
     access_scalars(r)
         .ov_ref(
             "requester",
@@ -129,7 +124,7 @@ pub fn access_request(lookup: &Lookup, r: &AccessRequest, requested_group: Optio
             "active_requester",
             lookup.user_json(Some(&r.requester_user_id), true),
         )
-        .ov("requested_group", requested_group)
+        .ov_ref("requested_group", requested_group)
         .ov_ref(
             "active_requested_group",
             lookup.request_group_ref_json(&r.requested_group_id, true),
@@ -147,7 +142,11 @@ pub fn access_request(lookup: &Lookup, r: &AccessRequest, requested_group: Optio
 
 /// `AccessRequestSummary`: `requested_group` is the plain `GroupRef`.
 pub fn access_request_summary(lookup: &Lookup, r: &AccessRequest) -> Json {
-    access_request(lookup, r, group_ref_of(lookup, &r.requested_group_id))
+    access_request(
+        lookup,
+        r,
+        lookup.request_group_ref_json(&r.requested_group_id, false),
+    )
 }
 
 // ---------------------------------------------------------------- role requests
@@ -186,20 +185,20 @@ pub fn need_role(lookup: &mut Lookup, r: &RoleRequest) {
 pub fn role_request(
     lookup: &Lookup,
     r: &RoleRequest,
-    role: Option<Json>,
-    group: Option<Json>,
+    role: Option<&Json>,
+    group: Option<&Json>,
 ) -> Json {
     role_scalars(r)
         .ov_ref(
             "requester",
             lookup.user_json(Some(&r.requester_user_id), false),
         )
-        .ov("requester_role", role)
+        .ov_ref("requester_role", role)
         .ov_ref(
             "active_requester_role",
             lookup.request_group_ref_json(&r.requester_role_id, true),
         )
-        .ov("requested_group", group)
+        .ov_ref("requested_group", group)
         .ov_ref(
             "active_requested_group",
             lookup.request_group_ref_json(&r.requested_group_id, true),
@@ -220,8 +219,8 @@ pub fn role_request_summary(lookup: &Lookup, r: &RoleRequest) -> Json {
     role_request(
         lookup,
         r,
-        group_ref_of(lookup, &r.requester_role_id),
-        group_ref_of(lookup, &r.requested_group_id),
+        lookup.request_group_ref_json(&r.requester_role_id, false),
+        lookup.request_group_ref_json(&r.requested_group_id, false),
     )
 }
 

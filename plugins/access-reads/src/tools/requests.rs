@@ -201,7 +201,7 @@ fn get_access_request(args: &Args) -> ToolResult<Json> {
         }
         o.done()
     });
-    Ok(shapes::access_request(&lookup, &r, rich))
+    Ok(shapes::access_request(&lookup, &r, rich.as_ref()))
 }
 
 // ---------------------------------------------------------------- role requests
@@ -306,7 +306,12 @@ fn get_role_request(args: &Args) -> ToolResult<Json> {
             .v("active_group_tags", lookup.tags_of_group(&tag_maps, &g.id))
             .done()
     });
-    Ok(shapes::role_request(&lookup, &r, role, group))
+    Ok(shapes::role_request(
+        &lookup,
+        &r,
+        role.as_ref(),
+        group.as_ref(),
+    ))
 }
 
 // ---------------------------------------------------------------- group requests
