@@ -10,7 +10,7 @@
 # With BASELINE_PLUGINS=<dir>, also compares that plugin folder with target/plugins;
 # with BASELINE_BIN=<binary>, that build of the host with target/release/access-mcp;
 # with both, also that whole build (its host and its plugins) with this one.
-# Usage: [ROUNDS=5] [MSECS=4] [BASELINE_PLUGINS=dir] [BASELINE_BIN=file] tests/load/run.sh [seconds per run, default 10]
+# Usage: [ROUNDS=6] [MSECS=4] [BASELINE_PLUGINS=dir] [BASELINE_BIN=file] tests/load/run.sh [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-10}
@@ -109,14 +109,18 @@ stop
 # Side-by-side comparisons: two servers (one idles while the other is
 # measured), runs alternating between them so drift of the machine hits both
 # alike; the median of each side and their difference.
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-6} # even, so each side goes first equally often
 MSECS=${MSECS:-4}
 PORT_A=18788
 PORT_B=18789
 compare() { # label tool args name-of-a name-of-b
-  local a=() b=() line rps
-  for _ in $(seq 1 "$ROUNDS"); do
-    for side in a b; do
+  # Rounds alternate which server goes first (a b, b a, ...): with a fixed
+  # order, a drift in the machine's speed within a round favoured one side.
+  local a=() b=() line rps order
+  for round in $(seq 1 "$ROUNDS"); do
+    order="a b"
+    [ $((round % 2)) = 0 ] && order="b a"
+    for side in $order; do
       local port=$PORT_A
       [ $side = b ] && port=$PORT_B
       line=$(TOOL=$2 ARGS=$3 wrk -t1 -c32 -d"${MSECS}s" --latency -s "$LUA" "http://127.0.0.1:$port/mcp" | grep '^RESULT')
@@ -130,7 +134,9 @@ label, na, nb = sys.argv[1:4]
 a, b = ([float(x) for x in v.split()] for v in sys.argv[4:6])
 ma, mb = statistics.median(a), statistics.median(b)
 print(f"{label:<34} {na} {ma:8.1f}/s  {nb} {mb:8.1f}/s  {nb} vs {na} {100 * (mb - ma) / ma:+5.1f}%")
-print(f"{'':<34} rounds {na}: {' '.join(f'{x:.0f}' for x in a)}  {nb}: {' '.join(f'{x:.0f}' for x in b)}")
+wins = sum(y > x for x, y in zip(a, b))
+print(f"{'':<34} rounds {na}: {' '.join(f'{x:.0f}' for x in a)}  {nb}: {' '.join(f'{x:.0f}' for x in b)}"
+      f"  ({nb} ahead in {wins} of {len(a)})")
 PY
 }
 pair() { # env-of-a env-of-b [binary-of-a]: start the two servers
