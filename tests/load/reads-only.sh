@@ -18,7 +18,7 @@ ROOT=$PWD
 [ -d target/plugins ] || { echo "run .ci/build first" >&2; exit 1; }
 WT=$(mktemp -d)
 trap 'git -C "$ROOT" worktree remove --force "$WT" >/dev/null 2>&1 || rm -rf "$WT"' EXIT
-git worktree add --detach "$WT" HEAD >/dev/null 2>&1
+git worktree add --quiet --detach "$WT" HEAD
 git -C "$WT" apply "$ROOT/tests/load/reads-only.patch"
 (cd "$WT" && CARGO_TARGET_DIR="$ROOT/target/reads-only" \
   cargo build --release --target wasm32-wasip2 -p access-reads)
