@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # How fast would list_groups be if the reads plugin's shaping cost nothing?
 # Builds, in a temporary git worktree of HEAD with tests/load/reads-only.patch
-# applied, a reads plugin whose list_groups does the same six reads and builds
-# the same lookup as the real one, then returns the trivial fixture's fixed
-# page (the same 31 KB) instead of shaping its own: the floor plus the reads.
+# applied, a reads plugin whose list_groups runs the real `summarize` up to
+# its reads and lookup (the same six statements), stops before shaping, and
+# returns the trivial fixture's fixed page (the same 31 KB): the floor plus
+# the reads.
 # The plugin folder it writes, target/reads-only-plugins/, is meant as a
 # baseline for the other two scripts (their list_groups row is the one that
 # differs; the other rows are the same plugin):
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 [ -d target/plugins ] || { echo "run .ci/build first" >&2; exit 1; }
 WT=$(mktemp -d)
-trap 'git -C "$ROOT" worktree remove --force "$WT" >/dev/null 2>&1 || rm -rf "$WT"' EXIT
+trap 'git -C "$ROOT" worktree remove --force "$WT" 2>/dev/null || { rm -rf "$WT"; git -C "$ROOT" worktree prune; }' EXIT
 git worktree add --quiet --detach "$WT" HEAD
 git -C "$WT" apply "$ROOT/tests/load/reads-only.patch"
 (cd "$WT" && CARGO_TARGET_DIR="$ROOT/target/reads-only" \
