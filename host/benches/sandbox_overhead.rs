@@ -80,7 +80,7 @@ fn per_call() {
         let engine = engine::build_engine(&cfg).expect("engine");
         engine::start_epoch_ticker(&engine);
         let cache_dir = tempfile::tempdir().expect("tempdir");
-        let sandbox = Arc::new(Sandbox::new(engine.clone(), cfg));
+        let sandbox = Arc::new(Sandbox::new(engine.clone(), cfg).expect("sandbox threads"));
         let loader = Loader::new(
             sandbox.clone(),
             CompiledCache::new(&engine, Some(cache_dir.path().to_path_buf())),
@@ -100,6 +100,7 @@ fn per_call() {
             caller,
             db: None,
             request_id: Arc::from("bench"),
+            client_request_id: None,
             user_agent: None,
             ip: None,
             write_gate: Default::default(),

@@ -1,7 +1,9 @@
 //! Audit events: one JSON line per event on the `access.audit` log target, as
 //! Access writes them, with `source: "mcp"` plus the plugin, the tool, the
 //! caller and the request id. Events are emitted only after their transaction
-//! commits, so a rolled-back write leaves no audit line.
+//! commits, so a rolled-back write leaves no audit line. Only host code writes
+//! to this target: plugin records go to `plugin`, escaped, so no plugin can
+//! write a line that reads as an audit event.
 
 use serde_json::{Map, Value, json};
 
@@ -11,6 +13,8 @@ pub struct AuditContext {
     pub plugin: String,
     pub tool: Option<String>,
     pub request_id: String,
+    /// The client's own request id (sanitised by the HTTP layer).
+    pub client_request_id: Option<String>,
     pub user_agent: Option<String>,
     pub ip: Option<String>,
 }
@@ -52,6 +56,9 @@ impl AuditEvent {
             m.insert("tool".into(), json!(tool));
         }
         m.insert("request_id".into(), json!(ctx.request_id));
+        if let Some(id) = &ctx.client_request_id {
+            m.insert("client_request_id".into(), json!(id));
+        }
         if let Some(ua) = &ctx.user_agent {
             m.insert("user_agent".into(), json!(ua));
         }

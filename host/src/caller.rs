@@ -7,6 +7,8 @@ use std::collections::BTreeSet;
 pub const SCOPE_READ_ALL: &str = "read_all";
 /// Scope that every request operation (and write tool) requires.
 pub const SCOPE_CREATE_REQUESTS: &str = "create_requests";
+/// Every scope this host checks; a tool may require only one of these.
+pub const KNOWN_SCOPES: &[&str] = &[SCOPE_CREATE_REQUESTS, SCOPE_READ_ALL];
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

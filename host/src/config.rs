@@ -93,10 +93,30 @@ pub struct ServeConfig {
     #[arg(long, env = "MCP_RATE_LIMIT", default_value = "")]
     pub rate_limit: String,
 
-    /// Failed authentications allowed per client IP before it is refused
-    /// (429) without any JWT work, e.g. `60/min`; empty for none.
+    /// Failed authentications allowed per client address before its further
+    /// failures are answered 429 instead of 401, e.g. `60/min`; empty for
+    /// none. A request that authenticates is never refused by this limit.
     #[arg(long, env = "MCP_AUTH_FAILURE_LIMIT", default_value = "60/min")]
     pub auth_failure_limit: String,
+
+    /// Redis URL (`redis://host:6379/0`) for the state replicas must share:
+    /// spent confirmations, rate limits and authentication-failure counts.
+    /// Unset: kept in this process (right for one replica only).
+    #[arg(long, env = "ACCESS_MCP_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Proxies (comma list of CIDR blocks or addresses) whose
+    /// `X-Forwarded-For` and `X-Forwarded-Proto` are believed. Empty: the
+    /// socket peer is the client.
+    #[arg(long, env = "ACCESS_MCP_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+
+    /// Largest request body accepted on /mcp, in bytes.
+    #[arg(long, env = "ACCESS_MCP_HTTP_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    #[command(flatten)]
+    pub connections: crate::http::serve::ConnLimits,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -145,6 +165,27 @@ pub struct SandboxConfig {
     #[arg(long, env = "ACCESS_MCP_MAX_INSTANCES", default_value_t = 256)]
     pub max_instances: u32,
 
+    /// Total linear memory all plugin instances may hold at once, in MiB. A
+    /// call reserves what its plugin needs to start and grows within what is
+    /// free; growth past it ends that call as busy.
+    #[arg(long, env = "ACCESS_MCP_MEMORY_BUDGET_MIB", default_value_t = 512)]
+    pub memory_budget_mib: u64,
+
+    /// Calls that may wait for an instance slot or memory; more are refused as busy.
+    #[arg(long, env = "ACCESS_MCP_CALL_QUEUE", default_value_t = 256)]
+    pub call_queue: usize,
+
+    /// How long a call may wait for an instance slot or memory, in milliseconds.
+    #[arg(long, env = "ACCESS_MCP_CALL_QUEUE_WAIT_MS", default_value_t = 2000)]
+    pub call_queue_wait_ms: u64,
+
+    /// Threads that run plugin calls (apart from those serving HTTP); 0: one per CPU.
+    #[arg(long, env = "ACCESS_MCP_SANDBOX_THREADS", default_value_t = 0)]
+    pub sandbox_threads: usize,
+
+    #[command(flatten)]
+    pub budgets: crate::sandbox::budget::BudgetLimits,
+
     /// Write `/tmp/perf-<pid>.map` so `perf report` names the plugins' wasm
     /// functions (for profiling; off by default).
     #[arg(long, env = "ACCESS_MCP_WASM_PERFMAP", default_value = "false",
@@ -157,8 +198,15 @@ impl SandboxConfig {
         Duration::from_millis(self.plugin_deadline_ms)
     }
     pub fn memory_bytes(&self) -> usize {
-        usize::try_from(self.plugin_memory_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+        mib(self.plugin_memory_mib)
     }
+    pub fn memory_budget_bytes(&self) -> usize {
+        mib(self.memory_budget_mib)
+    }
+}
+
+fn mib(n: u64) -> usize {
+    usize::try_from(n.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
 }
 
 impl Default for SandboxConfig {
@@ -168,6 +216,11 @@ impl Default for SandboxConfig {
             plugin_memory_mib: 64,
             plugin_output_bytes: 4 * 1024 * 1024,
             max_instances: 256,
+            memory_budget_mib: 512,
+            call_queue: 256,
+            call_queue_wait_ms: 2000,
+            sandbox_threads: 0,
+            budgets: crate::sandbox::budget::BudgetLimits::default(),
             wasm_perfmap: false,
         }
     }

@@ -10,17 +10,19 @@
 //!
 //! The retry's `requestState` is sealed by the host (HMAC, with an expiry) and
 //! bound to the caller, the tool and the exact arguments, so it cannot be
-//! replayed by another user or with other arguments.
+//! replayed by another user or with other arguments; it is spent once in the
+//! shared state (`crate::shared`), so not replayed on another replica either.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use rmcp::model::{RequestStateCodec, RequestStateError, SealOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::shared::{SharedState, Spend};
 
 /// `MCP_WRITE_CONFIRMATION`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -140,6 +142,10 @@ pub enum ConfirmError {
         "This confirmation was already used; nothing more was created. Call the tool again to be asked again."
     )]
     AlreadyUsed,
+    #[error(
+        "The server cannot check that this confirmation was not used already (its shared state store is unavailable); nothing was created. Retry shortly."
+    )]
+    StoreUnavailable,
 }
 
 /// The server's confirmation settings and the key that seals `requestState`.
@@ -147,9 +153,6 @@ pub struct Confirmations {
     pub mode: ConfirmationMode,
     pub ttl: Duration,
     codec: RequestStateCodec,
-    /// Digests of the confirmations used by this process, until they expire:
-    /// each allows one write (per replica; see the README).
-    used: Mutex<HashMap<[u8; 32], Instant>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -174,12 +177,7 @@ impl Confirmations {
             }
         };
         let codec = RequestStateCodec::try_new(key).map_err(|e| KeyError(e.to_string()))?;
-        Ok(Confirmations {
-            mode,
-            ttl,
-            codec,
-            used: Mutex::new(HashMap::new()),
-        })
+        Ok(Confirmations { mode, ttl, codec })
     }
 
     /// The bytes a confirmation is bound to: caller, tool and exact arguments.
@@ -210,16 +208,19 @@ impl Confirmations {
         }
     }
 
-    /// Mark a confirmation used; `AlreadyUsed` when this process saw it before.
-    pub fn spend(&self, state: &str) -> Result<(), ConfirmError> {
+    /// Mark a confirmation used, on every replica that shares `store`:
+    /// `AlreadyUsed` when any of them saw it before; `StoreUnavailable` (and
+    /// no write) when that cannot be known.
+    pub async fn spend(&self, state: &str, store: &SharedState) -> Result<(), ConfirmError> {
         let digest: [u8; 32] = Sha256::digest(state.as_bytes()).into();
-        let now = Instant::now();
-        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        used.retain(|_, at| now.duration_since(*at) <= self.ttl);
-        if used.insert(digest, now).is_some() {
-            return Err(ConfirmError::AlreadyUsed);
+        match store.spend_once(&digest, self.ttl).await {
+            Ok(Spend::First) => Ok(()),
+            Ok(Spend::Again) => Err(ConfirmError::AlreadyUsed),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot spend a confirmation");
+                Err(ConfirmError::StoreUnavailable)
+            }
         }
-        Ok(())
     }
 }
 
@@ -295,8 +296,18 @@ mod tests {
         let mut tampered = state.clone();
         tampered.insert(10, 'A');
         assert!(c.open(&tampered, &b).is_err());
-        assert!(c.spend(&state).is_ok());
-        assert!(matches!(c.spend(&state), Err(ConfirmError::AlreadyUsed)));
+    }
+
+    #[tokio::test]
+    async fn a_confirmation_is_spent_once() {
+        let c = Confirmations::new(ConfirmationMode::Required, Duration::from_secs(60), None)
+            .expect("key");
+        let store = SharedState::local(None, None);
+        assert!(c.spend("state", &store).await.is_ok());
+        assert!(matches!(
+            c.spend("state", &store).await,
+            Err(ConfirmError::AlreadyUsed)
+        ));
     }
 
     #[test]

@@ -60,8 +60,11 @@ fn init_logging(format: &str) {
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| {
         EnvFilter::new("info,sqlx=warn,wasmtime=warn,cranelift=warn,rmcp=warn")
     });
+    // Colours only for a person at a terminal: a log file or collector gets
+    // plain text (and no escape sequences anyone could mistake for data).
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
@@ -119,5 +122,17 @@ fn main() -> ExitCode {
             eprintln!("access-mcp: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every flag and environment variable has its own name (clap checks the
+    /// whole command tree: duplicate ids, conflicting short or long names).
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

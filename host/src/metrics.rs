@@ -50,6 +50,18 @@ pub struct Limit {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Operation {
+    /// `rate_limit` or `spend_confirmation`.
+    pub op: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusalReason {
+    /// `tool_collision`, `prompt_collision` or `plugin_name_collision`.
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct PoolState {
     pub state: &'static str,
 }
@@ -62,6 +74,8 @@ pub struct Metrics {
     pub plugin_faults: Family<PluginFaultKind, Counter>,
     pub auth_failures: Family<Reason, Counter>,
     pub rate_limited: Family<Limit, Counter>,
+    pub shared_state_errors: Family<Operation, Counter>,
+    pub reload_refusals: Family<RefusalReason, Counter>,
     db_pool: Family<PoolState, Gauge>,
     pub plugins_loaded: Gauge,
     pub tools_served: Gauge,
@@ -101,6 +115,20 @@ impl Metrics {
                 })
                 .inc();
         }
+    }
+
+    /// Count one operation on the shared state store (Redis) that failed.
+    pub fn count_shared_state_error(&self, op: &'static str) {
+        self.shared_state_errors
+            .get_or_create(&Operation { op })
+            .inc();
+    }
+
+    /// Count one plugin that hot reload refused to load.
+    pub fn count_reload_refusal(&self, reason: &'static str) {
+        self.reload_refusals
+            .get_or_create(&RefusalReason { reason })
+            .inc();
     }
 
     pub fn new() -> Arc<Self> {
@@ -143,6 +171,18 @@ impl Metrics {
             "Requests refused with 429 by limit",
             rate_limited.clone(),
         );
+        let shared_state_errors = Family::<Operation, Counter>::default();
+        registry.register(
+            "shared_state_errors",
+            "Operations on the shared state store (Redis) that failed, by operation",
+            shared_state_errors.clone(),
+        );
+        let reload_refusals = Family::<RefusalReason, Counter>::default();
+        registry.register(
+            "plugin_reload_refusals",
+            "Plugins hot reload refused to load, by reason",
+            reload_refusals.clone(),
+        );
         let db_pool = Family::<PoolState, Gauge>::default();
         registry.register(
             "db_pool_connections",
@@ -165,6 +205,8 @@ impl Metrics {
             plugin_faults,
             auth_failures,
             rate_limited,
+            shared_state_errors,
+            reload_refusals,
             db_pool,
             plugins_loaded,
             tools_served,

@@ -21,10 +21,11 @@ use crate::config::{ServeConfig, split_list};
 use crate::confirm::Confirmations;
 use crate::db::{Db, DbError};
 use crate::http::authn::{AuthLayer, authenticate};
+use crate::http::client_addr::{ProxySpecError, TrustedProxies};
 use crate::http::guard::{self, HostGuard};
+use crate::http::jsonrpc::{self, BodyLimits};
 use crate::http::passthrough;
 use crate::http::prm::{self, ResourceInfo};
-use crate::http::ratelimit::{self, Limits, RateSpecError};
 use crate::mcp::{HostState, McpHost};
 use crate::metrics::Metrics;
 use crate::plugins::folder::{self, FolderError};
@@ -32,6 +33,7 @@ use crate::plugins::reload::Reloader;
 use crate::plugins::signature::{KeyError, SignaturePolicy};
 use crate::plugins::{LoadError, Loader, Registry};
 use crate::sandbox::Sandbox;
+use crate::shared::{Rate, RateSpecError, SharedState, Unavailable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -49,6 +51,12 @@ pub enum StartError {
     Folder(#[from] FolderError),
     #[error("refusing to start: {0}")]
     Confirmation(#[from] crate::confirm::KeyError),
+    #[error("refusing to start: {0}")]
+    Proxies(#[from] ProxySpecError),
+    #[error("refusing to start: {0}")]
+    SharedState(#[from] Unavailable),
+    #[error("refusing to start: {0} (remove or rename one of the two plugins)")]
+    Collision(LoadError),
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
 }
@@ -59,7 +67,7 @@ pub struct Prepared {
     /// The loader of the plugins folder, handed to hot reload.
     pub loader: Option<Loader>,
     pub auth: Arc<Authenticator>,
-    pub limits: Arc<Limits>,
+    pub proxies: TrustedProxies,
     pub failures: Vec<LoadError>,
 }
 
@@ -68,7 +76,11 @@ pub struct Prepared {
 pub async fn load_plugins(
     cfg: &ServeConfig,
 ) -> Result<(Arc<Sandbox>, Registry, Vec<LoadError>, Loader), StartError> {
-    let policy = SignaturePolicy::from_config(&cfg.signatures)?;
+    let policy = SignaturePolicy::from_config(&cfg.signatures, &cfg.auth.env)?;
+    if !policy.required && !matches!(cfg.auth.env.as_str(), "development" | "test") {
+        tracing::warn!(env = %cfg.auth.env,
+            "ACCESS_MCP_REQUIRE_SIGNED=false: unsigned plugins load outside development");
+    }
     let folder::LoadedFolder {
         sandbox,
         registry,
@@ -92,12 +104,39 @@ pub async fn load_plugins(
 
 pub async fn prepare(cfg: &ServeConfig) -> Result<Prepared, StartError> {
     cfg.auth.validate(cfg.listen)?;
-    let limits = Arc::new(Limits::new(
-        ratelimit::parse(&cfg.rate_limit)?,
-        ratelimit::parse(&cfg.auth_failure_limit)?,
-    ));
+    let proxies = TrustedProxies::parse(&cfg.trusted_proxies)?;
+    let user_rate = Rate::parse(&cfg.rate_limit)?;
+    let failure_rate = Rate::parse(&cfg.auth_failure_limit)?;
+    let shared = match cfg
+        .redis_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        Some(url) => SharedState::redis(url, user_rate, failure_rate)?,
+        None => SharedState::local(user_rate, failure_rate),
+    };
     let db = Db::connect(&cfg.database, &cfg.directory).await?;
+    if shared.kind() == "in-process" && db.engine_name() == "postgresql" {
+        tracing::warn!(
+            "no ACCESS_MCP_REDIS_URL: spent confirmations and rate limits are per process; \
+             with several replicas on this PostgreSQL database a confirmation can be used once per replica \
+             and each replica admits the full rate limit. Set ACCESS_MCP_REDIS_URL to share them."
+        );
+    }
+    if cfg.resource_url.is_none() && cfg.allowed_hosts.trim().is_empty() && !cfg.auth.dev_enabled()
+    {
+        tracing::warn!(
+            "neither MCP_RESOURCE_URL nor MCP_ALLOWED_HOSTS is set: 401 answers carry no resource_metadata \
+             and the protected-resource metadata is not served; set MCP_RESOURCE_URL to this server's public /mcp URL"
+        );
+    }
     let (sandbox, registry, failures, loader) = load_plugins(cfg).await?;
+    if let Some(i) = failures.iter().position(LoadError::is_collision) {
+        return Err(StartError::Collision(
+            failures.into_iter().nth(i).expect("found above"),
+        ));
+    }
     let auth = Arc::new(Authenticator::new(&cfg.auth, db.clone())?);
     let metrics = cfg.metrics.then(Metrics::new);
     let confirmations = Confirmations::new(
@@ -111,12 +150,13 @@ pub async fn prepare(cfg: &ServeConfig) -> Result<Prepared, StartError> {
         db,
         metrics,
         confirmations,
+        Arc::new(shared),
     ));
     Ok(Prepared {
         state,
         loader: Some(loader),
         auth,
-        limits,
+        proxies,
         failures,
     })
 }
@@ -149,6 +189,7 @@ pub fn app(cfg: &ServeConfig, prepared: &Prepared, shutdown: CancellationToken) 
         .with_legacy_session_mode(cfg.stateful)
         .with_json_response(!cfg.stateful)
         .with_cancellation_token(shutdown)
+        .with_max_request_body_bytes(cfg.max_body_bytes)
         .disable_allowed_hosts();
     let state = prepared.state.clone();
     let service = StreamableHttpService::new(
@@ -156,6 +197,11 @@ pub fn app(cfg: &ServeConfig, prepared: &Prepared, shutdown: CancellationToken) 
         Arc::new(LocalSessionManager::default()),
         http,
     );
+    let guard = Arc::new(HostGuard::new(
+        split_list(&cfg.allowed_hosts),
+        split_list(&cfg.allowed_origins),
+        prepared.auth.dev_identity_active(),
+    ));
     let resource = Arc::new(ResourceInfo {
         resource_url: cfg
             .resource_url
@@ -164,19 +210,21 @@ pub fn app(cfg: &ServeConfig, prepared: &Prepared, shutdown: CancellationToken) 
             .filter(|s| !s.is_empty())
             .map(|s| s.trim_end_matches('/').to_string()),
         authorization_servers: cfg.auth.authorization_servers(),
+        hosts: guard.clone(),
+        proxies: prepared.proxies.clone(),
     });
     let auth_layer = Arc::new(AuthLayer {
         auth: prepared.auth.clone(),
         metrics: prepared.state.metrics.clone(),
-        limits: prepared.limits.clone(),
+        shared: prepared.state.shared.clone(),
+        proxies: prepared.proxies.clone(),
         resource: resource.clone(),
         host: prepared.state.clone(),
     });
-    let guard = Arc::new(HostGuard::new(
-        split_list(&cfg.allowed_hosts),
-        split_list(&cfg.allowed_origins),
-        prepared.auth.dev_identity_active(),
-    ));
+    let body_limits = Arc::new(BodyLimits {
+        max_bytes: cfg.max_body_bytes,
+        read_timeout: cfg.connections.read_timeout(),
+    });
     let mcp = Router::new()
         .route_service("/mcp", service.clone())
         .route_service("/mcp/", service);
@@ -188,6 +236,7 @@ pub fn app(cfg: &ServeConfig, prepared: &Prepared, shutdown: CancellationToken) 
         mcp.layer(middleware::from_fn(passthrough::splice))
     };
     let mcp = mcp
+        .layer(middleware::from_fn_with_state(body_limits, jsonrpc::check))
         .layer(middleware::from_fn_with_state(auth_layer, authenticate))
         .layer(middleware::from_fn_with_state(guard, guard::check));
     let well_known = Router::new()
@@ -211,15 +260,26 @@ pub fn app(cfg: &ServeConfig, prepared: &Prepared, shutdown: CancellationToken) 
         .route("/healthz", axum::routing::get(|| async { "ok" }))
 }
 
-/// Ready when the database answers and at least one plugin is loaded.
+/// Ready when the database answers and at least one plugin is loaded. The
+/// body says what is wrong in a word: the details (hosts, paths, driver
+/// text) go to the log, not to whoever can reach the probe.
 async fn readyz(State(state): State<Arc<HostState>>) -> Response {
     let registry = state.registry();
     let plugins = registry.plugins.len();
     let db = state.db.ping().await;
+    if let Err(e) = &db {
+        tracing::warn!(error = %e, "readiness: the database does not answer");
+    }
+    let shared = match state.shared.ping().await {
+        None => "in-process",
+        Some(true) => "ok",
+        Some(false) => "unavailable",
+    };
     let ready = db.is_ok() && plugins > 0;
     let body = serde_json::json!({
         "status": if ready { "ready" } else { "not ready" },
-        "database": match &db { Ok(()) => "ok".to_string(), Err(e) => e.to_string() },
+        "database": if db.is_ok() { "ok" } else { "unavailable" },
+        "shared_state": shared,
         "plugins": plugins,
         "tools": registry.tools.len(),
     });
@@ -269,45 +329,29 @@ pub async fn serve(cfg: ServeConfig) -> Result<(), StartError> {
     let local = listener
         .local_addr()
         .map_err(|e| StartError::Listen(cfg.listen, e))?;
-    let limits = prepared.limits.clone();
+    let shared = prepared.state.shared.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            limits.shrink();
+            shared.shrink();
         }
     });
     tracing::info!(
         url = %format!("http://{local}/mcp"), database = prepared.state.db.engine_name(),
+        shared_state = prepared.state.shared.kind(),
         dev_identity = prepared.auth.dev_identity_active(),
         startup_ms = started.elapsed().as_millis() as u64, "access-mcp serving"
     );
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(
+    crate::http::serve::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        router,
+        cfg.connections,
+        shutdown_signal(),
+        Duration::from_secs(cfg.shutdown_grace_secs),
+        shutdown,
     )
-    .with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: no new connections; calls in flight may finish");
-        let _ = signalled_tx.send(());
-    });
-    let grace = Duration::from_secs(cfg.shutdown_grace_secs);
-    tokio::select! {
-        r = server => r.map_err(|e| StartError::Listen(local, e))?,
-        _ = async move {
-            if signalled_rx.await.is_ok() {
-                tokio::time::sleep(grace).await;
-                // Past the grace period: end what is left (e.g. legacy SSE streams).
-                shutdown.cancel();
-            } else {
-                std::future::pending::<()>().await;
-            }
-        } => tracing::warn!(grace_secs = cfg.shutdown_grace_secs, "calls still in flight after the grace period; exiting"),
-    }
+    .await;
     tracing::info!("stopped");
     Ok(())
 }

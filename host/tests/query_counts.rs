@@ -34,7 +34,7 @@ async fn reads_plugin() -> (Arc<Sandbox>, LoadedPlugin) {
     let cfg = SandboxConfig::default();
     let engine = engine::build_engine(&cfg).expect("engine");
     engine::start_epoch_ticker(&engine);
-    let sandbox = Arc::new(Sandbox::new(engine.clone(), cfg));
+    let sandbox = Arc::new(Sandbox::new(engine.clone(), cfg).expect("sandbox threads"));
     let cache = CompiledCache::new(&engine, Some(root.join("target/test-compile-cache")));
     let plugin = Loader::new(sandbox.clone(), cache)
         .load(&manifest)
@@ -57,6 +57,7 @@ async fn count(
         caller: wumpus(),
         db: Some(db.clone()),
         request_id: Arc::from("count"),
+        client_request_id: None,
         user_agent: None,
         ip: None,
         write_gate: Default::default(),

@@ -134,6 +134,8 @@ pub struct Idp {
     pub base: String,
     pub issuer: String,
     keys: Arc<Mutex<Vec<Value>>>,
+    /// Pad every JWKS with this many bytes of unused keys' text (0: none).
+    jwks_padding: Arc<AtomicUsize>,
     pub jwks_fetches: Arc<AtomicUsize>,
     pub discovery_fetches: Arc<AtomicUsize>,
     _server: Arc<tiny_http::Server>,
@@ -150,17 +152,33 @@ impl Idp {
         ));
         let jwks_fetches = Arc::new(AtomicUsize::new(0));
         let discovery_fetches = Arc::new(AtomicUsize::new(0));
-        let (s, j, jf, df, iss, b) = (
+        let jwks_padding = Arc::new(AtomicUsize::new(0));
+        let (s, j, jf, df, iss, b, pad) = (
             server.clone(),
             jwks.clone(),
             jwks_fetches.clone(),
             discovery_fetches.clone(),
             issuer.clone(),
             base.clone(),
+            jwks_padding.clone(),
         );
         std::thread::spawn(move || {
             for req in s.incoming_requests() {
                 let url = req.url().to_string();
+                // Redirects: within this origin, and off it (to `localhost`,
+                // another origin for the same server).
+                let redirect = if let Some(rest) = url.strip_prefix("/same-origin") {
+                    Some(format!("{b}{rest}"))
+                } else {
+                    url.strip_prefix("/off-origin")
+                        .map(|rest| format!("{}{rest}", b.replace("127.0.0.1", "localhost")))
+                };
+                if let Some(to) = redirect {
+                    let location =
+                        tiny_http::Header::from_bytes("Location", to.as_bytes()).expect("header");
+                    let _ = req.respond(tiny_http::Response::empty(302).with_header(location));
+                    continue;
+                }
                 let body = if url.ends_with("/.well-known/openid-configuration") {
                     df.fetch_add(1, Ordering::SeqCst);
                     json!({
@@ -170,7 +188,12 @@ impl Idp {
                     })
                 } else if url == "/jwks" || url == "/cdn-cgi/access/certs" {
                     jf.fetch_add(1, Ordering::SeqCst);
-                    json!({"keys": j.lock().expect("lock").clone()})
+                    let padding = pad.load(Ordering::SeqCst);
+                    if padding > 0 {
+                        json!({"keys": j.lock().expect("lock").clone(), "padding": "x".repeat(padding)})
+                    } else {
+                        json!({"keys": j.lock().expect("lock").clone()})
+                    }
                 } else {
                     let _ = req.respond(tiny_http::Response::empty(404));
                     continue;
@@ -186,6 +209,7 @@ impl Idp {
             base,
             issuer,
             keys: jwks,
+            jwks_padding,
             jwks_fetches,
             discovery_fetches,
             _server: server,
@@ -194,6 +218,21 @@ impl Idp {
 
     pub fn metadata_url(&self) -> String {
         format!("{}/issuer/.well-known/openid-configuration", self.base)
+    }
+
+    /// The metadata URL behind a redirect: within this origin (`same`), or
+    /// to another origin of the same server (`localhost` for `127.0.0.1`).
+    pub fn redirected_metadata_url(&self, same: bool) -> String {
+        let hop = if same { "same-origin" } else { "off-origin" };
+        format!(
+            "{}/{hop}/issuer/.well-known/openid-configuration",
+            self.base
+        )
+    }
+
+    /// Make every JWKS this many bytes larger (0: as it is).
+    pub fn pad_jwks(&self, bytes: usize) {
+        self.jwks_padding.store(bytes, Ordering::SeqCst);
     }
 
     /// The team domain to give as CLOUDFLARE_TEAM_DOMAIN (certs at /cdn-cgi/access/certs).

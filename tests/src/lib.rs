@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 pub mod idp;
+pub mod pg;
+pub mod redis;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -131,21 +133,34 @@ impl Server {
         })
     }
 
+    /// Start on `plugins` with these environment variables (`(name, value)`).
+    pub fn start_env(plugins: &Path, pairs: &[(&str, &str)]) -> Server {
+        Self::start_with(ServerOptions {
+            plugins,
+            env: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
+    }
+
     pub fn start_with(opts: ServerOptions<'_>) -> Server {
         let data = tempfile::tempdir().expect("tempdir");
-        let mut cmd = Command::new(binary());
-        cmd.arg("serve")
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("ACCESS_MCP_LISTEN", "127.0.0.1:0")
-            .env("ACCESS_MCP_PLUGINS_DIR", opts.plugins)
-            .env("ACCESS_MCP_DEMO_DB", data.path().join("demo.db"))
-            .env("ACCESS_MCP_CACHE_DIR", target().join("test-compile-cache"))
-            .env("ACCESS_MCP_LOG_FORMAT", "json")
+        let mut cmd = serve_command(opts.plugins, data.path());
+        cmd.env("ACCESS_MCP_LOG_FORMAT", "json")
             .env("RUST_LOG", "info")
             .env("ENV", "development")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        // Tests that are not about signatures load unsigned plugins, also
+        // with ENV=production (boundary.rs checks the production default).
+        let about_signatures = opts
+            .env
+            .iter()
+            .any(|(k, _)| k == "ACCESS_MCP_REQUIRE_SIGNED" || k == "ACCESS_MCP_TRUSTED_KEYS");
+        if !about_signatures {
+            cmd.env("ACCESS_MCP_REQUIRE_SIGNED", "false");
+        }
         for (k, v) in &opts.env {
             cmd.env(k, v);
         }
@@ -172,8 +187,15 @@ impl Server {
                 );
             }
         };
-        let v: Value = serde_json::from_str(&line).expect("json log line");
-        let url = v["fields"]["url"].as_str().expect("url field").to_string();
+        let url = match serde_json::from_str::<Value>(&line) {
+            Ok(v) => v["fields"]["url"].as_str().expect("url field").to_string(),
+            // The text log format: `… url=http://127.0.0.1:port/mcp …`.
+            Err(_) => line
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("url="))
+                .expect("url= in the serving line")
+                .to_string(),
+        };
         Server {
             child,
             url,
@@ -202,6 +224,29 @@ impl Server {
         Client::new(&self.url)
     }
 
+    /// The embedded demo database this server was started on (when
+    /// `DATABASE_URI` was not given).
+    pub fn demo_db(&self) -> PathBuf {
+        self._data.path().join("demo.db")
+    }
+
+    /// `http://127.0.0.1:port` (the URL without `/mcp`).
+    pub fn base(&self) -> String {
+        self.url.trim_end_matches("/mcp").to_string()
+    }
+
+    /// Peak resident memory so far of the server process, in KiB (Linux).
+    pub fn rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -223,6 +268,44 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `access-mcp serve` on a free loopback port with `plugins`, its demo
+/// database in `data`, and nothing from this process's environment but PATH.
+fn serve_command(plugins: &Path, data: &Path) -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("ACCESS_MCP_LISTEN", "127.0.0.1:0")
+        .env("ACCESS_MCP_PLUGINS_DIR", plugins)
+        .env("ACCESS_MCP_DEMO_DB", data.join("demo.db"))
+        .env("ACCESS_MCP_CACHE_DIR", target().join("test-compile-cache"));
+    cmd
+}
+
+/// Run `access-mcp serve` on `plugins` with `env` and expect it to refuse to
+/// start; returns what it printed on stderr.
+pub fn start_fails(plugins: &Path, env: &[(&str, &str)]) -> String {
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut cmd = serve_command(plugins, data.path());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run access-mcp");
+    assert!(
+        !out.status.success(),
+        "expected a refusal to start; stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// One integer from a SQLite database file (a count, say).
+pub fn sqlite_count(db: &Path, sql: &str) -> i64 {
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the demo database");
+    c.query_row(sql, [], |r| r.get(0)).expect(sql)
 }
 
 /// A minimal JSON-RPC client over stateless Streamable HTTP (JSON responses).
@@ -265,11 +348,55 @@ impl Client {
     }
 
     /// `tools/call`; returns the JSON-RPC `result` (panics on a JSON-RPC error).
+    /// The names `tools/list` gives.
+    pub fn tool_names(&mut self) -> Vec<String> {
+        let v = self.request("tools/list", json!({}));
+        v["result"]["tools"]
+            .as_array()
+            .expect("tools")
+            .iter()
+            .map(|t| t["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     pub fn call_tool(&mut self, name: &str, arguments: Value) -> Value {
         let v = self.request("tools/call", json!({"name": name, "arguments": arguments}));
         assert!(v.get("error").is_none(), "{name}: JSON-RPC error {v}");
         v["result"].clone()
     }
+}
+
+/// One `tools/call` of protocol 2026-07-28 (no session) to `url`: `params`
+/// are the call's parameters (name, arguments, and any `requestState` and
+/// `inputResponses`), `caps` the client's capabilities as JSON text.
+pub fn call_2026(url: &str, token: Option<&str>, mut params: Value, caps: &str) -> Value {
+    let tool = params["name"].as_str().unwrap_or_default().to_string();
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": serde_json::from_str::<Value>(caps).expect("caps"),
+        "io.modelcontextprotocol/clientInfo": {"name": "e2e-test", "version": "0"}
+    });
+    let mut req = reqwest::blocking::Client::new()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json, text/event-stream")
+        .header("MCP-Protocol-Version", "2026-07-28")
+        .header("Mcp-Method", "tools/call")
+        .header("Mcp-Name", tool);
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    let r = req
+        .body(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
+                .to_string(),
+        )
+        .send()
+        .expect("POST");
+    let status = r.status().as_u16();
+    let text = r.text().unwrap_or_default();
+    assert_eq!(status, 200, "{text}");
+    parse_body(&text)
 }
 
 /// A JSON body, or the last `data:` event of an SSE body.

@@ -233,7 +233,14 @@ fn scopes_attenuate_and_fall_back() {
     let rsa = SigningKey::rsa("k");
     let idp = Idp::start(&[&rsa]);
     let plugins = PluginDir::with_built_plugins();
-    let server = oidc(&idp, &plugins, &[("MCP_FALLBACK_SCOPES", "read_all")]);
+    let server = oidc(
+        &idp,
+        &plugins,
+        &[
+            ("MCP_FALLBACK_SCOPES", "read_all"),
+            ("MCP_ALLOWED_HOSTS", "127.0.0.1:*"),
+        ],
+    );
     // Row 6: without read_all a read tool answers the scope error; with it, results.
     let no_read = rsa.sign(&claims(&idp, OLIVIA, Some("create_requests")));
     let r = with_token(&server, &no_read, &call("list_groups", json!({})));
@@ -335,7 +342,7 @@ fn cloudflare_access_tokens_and_their_fallback_scopes() {
             ("MCP_FALLBACK_SCOPES", "read_all"),
         ],
     );
-    let c = json!({"aud": "cf-aud", "email": OLIVIA, "exp": now() + 600});
+    let c = json!({"iss": idp.base, "aud": "cf-aud", "email": OLIVIA, "exp": now() + 600});
     let token = rsa.sign(&c);
     // Row 8: the cf-access-jwt-assertion header, fallback read_all.
     let r = post(
@@ -353,7 +360,8 @@ fn cloudflare_access_tokens_and_their_fallback_scopes() {
     // The bearer header works too; a wrong audience does not.
     let r = with_token(&server, &token, &call("list_groups", json!({"size": 1})));
     assert_eq!(r.status, 200);
-    let bad = rsa.sign(&json!({"aud": "other", "email": OLIVIA, "exp": now() + 600}));
+    let bad =
+        rsa.sign(&json!({"iss": idp.base, "aud": "other", "email": OLIVIA, "exp": now() + 600}));
     assert_eq!(
         post(
             &server,
@@ -364,7 +372,8 @@ fn cloudflare_access_tokens_and_their_fallback_scopes() {
         401
     );
     // Service tokens (no email) are not accepted on /mcp.
-    let service = rsa.sign(&json!({"aud": "cf-aud", "common_name": "svc", "exp": now() + 600}));
+    let service = rsa
+        .sign(&json!({"iss": idp.base, "aud": "cf-aud", "common_name": "svc", "exp": now() + 600}));
     assert_eq!(
         post(
             &server,
@@ -462,7 +471,8 @@ fn startup_validation_fails_closed() {
 #[test]
 fn protected_resource_metadata_and_the_401_pointer() {
     let plugins = PluginDir::with_built_plugins();
-    // Row 32: both paths, public, with the issuer derived from the metadata URL.
+    // Row 32: both paths, public, with the issuer derived from the metadata
+    // URL; the resource from the Host, which must be one the operator allowed.
     let server = start(
         &plugins,
         &[
@@ -472,6 +482,7 @@ fn protected_resource_metadata_and_the_401_pointer() {
                 "https://idp.example/.well-known/openid-configuration",
             ),
             ("OIDC_MCP_AUDIENCE", AUD),
+            ("MCP_ALLOWED_HOSTS", "127.0.0.1:*"),
         ],
     );
     let base = server.url.trim_end_matches("/mcp").to_string();
@@ -504,6 +515,7 @@ fn protected_resource_metadata_and_the_401_pointer() {
                 "CLOUDFLARE_TEAM_DOMAIN",
                 "https://team.cloudflareaccess.com",
             ),
+            ("CLOUDFLARE_APPLICATION_AUDIENCE", "cf-aud"),
         ],
     );
     let base = server.url.trim_end_matches("/mcp").to_string();

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use access_mcp_e2e::idp::{Idp, SigningKey, now};
-use access_mcp_e2e::{PluginDir, Server, ServerOptions, parse_body, python, root};
+use access_mcp_e2e::{PluginDir, Server, ServerOptions, python, root};
 use serde_json::{Value, json};
 
 const AUD: &str = "access-mcp";
@@ -54,34 +54,8 @@ fn call26(server: &Server, token: Option<&str>, tool: &str, args: Value, caps: &
     )
 }
 
-fn call26_with(server: &Server, token: Option<&str>, mut params: Value, caps: &str) -> Value {
-    let tool = params["name"].as_str().unwrap_or_default().to_string();
-    params["_meta"] = json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": serde_json::from_str::<Value>(caps).expect("caps"),
-        "io.modelcontextprotocol/clientInfo": {"name": "confirm-test", "version": "0"}
-    });
-    let mut req = reqwest::blocking::Client::new()
-        .post(&server.url)
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json, text/event-stream")
-        .header("MCP-Protocol-Version", "2026-07-28")
-        .header("Mcp-Method", "tools/call")
-        .header("Mcp-Name", tool);
-    if let Some(t) = token {
-        req = req.header("Authorization", format!("Bearer {t}"));
-    }
-    let r = req
-        .body(
-            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
-                .to_string(),
-        )
-        .send()
-        .expect("POST");
-    let status = r.status().as_u16();
-    let text = r.text().unwrap_or_default();
-    assert_eq!(status, 200, "{text}");
-    parse_body(&text)
+fn call26_with(server: &Server, token: Option<&str>, params: Value, caps: &str) -> Value {
+    access_mcp_e2e::call_2026(&server.url, token, params, caps)
 }
 
 /// The retry of a call with the user's answer and the echoed state.

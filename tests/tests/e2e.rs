@@ -2,6 +2,7 @@
 //! cargo builds it once); modules by topic.
 
 mod auth;
+mod boundary;
 mod clients;
 mod confirm;
 mod host;
@@ -9,5 +10,6 @@ mod ops;
 mod plugin_cli;
 mod read_tools;
 mod reload;
+mod replicas;
 mod sandbox;
 mod write_tools;

@@ -130,7 +130,9 @@ fn the_audit_report_is_what_the_server_links_serves_and_enforces() {
     assert_eq!(report["format"], "access-mcp-audit/1");
     assert_eq!(
         report["limits"],
-        json!({"deadline_ms": 5000, "memory_mib": 64, "output_bytes": 4194304, "max_instances": 256})
+        json!({"deadline_ms": 5000, "memory_mib": 64, "output_bytes": 4194304, "max_instances": 256,
+            "memory_budget_mib": 512, "call_queue": 256, "call_queue_wait_ms": 2000,
+            "budgets": {"imports": 1000, "rows": 50000, "log_records": 100, "log_bytes": 65536, "writes": 1}})
     );
     let plugins = by_name(&report);
     let manifests: Vec<&str> = report["plugins"]
@@ -390,6 +392,10 @@ fn list_is_one_line_per_plugin_and_the_text_report_names_what_matters() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     let t = &run.stdout;
     assert!(t.contains("limits: deadline 750 ms, memory 32 MiB"), "{t}");
+    assert!(
+        t.contains("per tool call: 1000 host-import calls, 50000 rows read, 100 log records, 65536 log bytes, 1 write operation"),
+        "{t}"
+    );
     assert!(t.contains("plugins: 3 loaded, 1 refused"), "{t}");
     assert!(
         t.contains(

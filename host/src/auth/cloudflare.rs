@@ -1,6 +1,7 @@
 //! The Cloudflare Access provider (§5.3): the token from `cf-access-jwt-assertion`,
 //! `cf-access-token` or a bearer header, verified against the team's certs,
-//! `aud` = the application audience; the user by `email`; scopes per §5.1.
+//! `aud` = the application audience (required at startup) and `iss` = the team
+//! domain; the user by `email`; scopes per §5.1.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -44,8 +45,8 @@ impl CloudflareProvider {
         };
         let expect = Expectations {
             algorithms: &[jsonwebtoken::Algorithm::RS256],
-            audience: self.settings.audience.as_deref(),
-            issuer: None,
+            audience: Some(&self.settings.audience),
+            issuer: Some(&self.settings.issuer),
             leeway: 0,
         };
         let claims = match verify(token, &self.jwks, &self.settings.certs_url, &expect).await {

@@ -109,7 +109,10 @@ fn set(v: &Option<String>) -> Option<&str> {
 #[derive(Debug, Clone)]
 pub struct CloudflareSettings {
     pub certs_url: String,
-    pub audience: Option<String>,
+    /// The required `aud` (the Access application's AUD tag).
+    pub audience: String,
+    /// The required `iss`: the team domain as a URL.
+    pub issuer: String,
     pub jwks_ttl: Duration,
     pub min_refetch: Duration,
 }
@@ -197,9 +200,15 @@ impl AuthConfig {
         };
         let certs = format!("{base}/cdn-cgi/access/certs");
         check_fetch_url("CLOUDFLARE_TEAM_DOMAIN", &certs)?;
+        let Some(audience) = set(&self.cloudflare_application_audience) else {
+            return Err(ConfigError(
+                "CLOUDFLARE_TEAM_DOMAIN is set but CLOUDFLARE_APPLICATION_AUDIENCE is not: set it to the Access application's AUD tag, so tokens minted for other applications of the team are refused".into(),
+            ));
+        };
         Ok(Some(CloudflareSettings {
             certs_url: certs,
-            audience: set(&self.cloudflare_application_audience).map(String::from),
+            audience: audience.to_string(),
+            issuer: base,
             jwks_ttl: Duration::from_secs(self.jwks_ttl_secs.max(1)),
             min_refetch: Duration::from_secs(self.jwks_min_refetch_secs),
         }))

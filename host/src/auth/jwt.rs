@@ -54,14 +54,21 @@ pub async fn verify(
     v.leeway = expect.leeway;
     v.validate_exp = true;
     v.validate_nbf = true;
-    v.set_required_spec_claims(&["exp"]);
+    // A claim that is checked must also be present: jsonwebtoken checks
+    // `aud` and `iss` only when the token carries them otherwise.
+    let mut required = vec!["exp"];
     match expect.audience {
-        Some(aud) => v.set_audience(&[aud]),
+        Some(aud) => {
+            v.set_audience(&[aud]);
+            required.push("aud");
+        }
         None => v.validate_aud = false,
     }
     if let Some(iss) = expect.issuer {
         v.set_issuer(&[iss]);
+        required.push("iss");
     }
+    v.set_required_spec_claims(&required);
     let data = decode::<Value>(token, &key, &v).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind as K;
         match e.kind() {

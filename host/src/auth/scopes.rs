@@ -1,6 +1,8 @@
 //! Scopes from a token's claims (§5.1): `scope`, else `scp`; a string is split
-//! on whitespace, a list gives its truthy elements; an empty result falls back
-//! to `MCP_FALLBACK_SCOPES`. An explicit claim replaces the fallback.
+//! on whitespace, a list gives its truthy elements. A token with neither claim
+//! gets `MCP_FALLBACK_SCOPES`; a token that carries a claim gets exactly what
+//! it says, so an explicitly empty claim (`""`, `" "`, `[]`) means no scopes
+//! (hardened over upstream, which fell back on an empty result).
 
 use std::collections::BTreeSet;
 
@@ -37,17 +39,15 @@ fn parse(v: &Value) -> BTreeSet<String> {
     }
 }
 
-/// The scopes a token carries, or the fallback when it carries none.
+/// The scopes a token carries, or the fallback when it carries no scope claim.
 pub fn from_claims(claims: &Value, fallback: &BTreeSet<String>) -> BTreeSet<String> {
-    let claim = claims
-        .get("scope")
-        .filter(|v| truthy(v))
-        .or_else(|| claims.get("scp"));
-    let parsed = claim.map(parse).unwrap_or_default();
-    if parsed.is_empty() {
-        fallback.clone()
-    } else {
-        parsed
+    let scope = claims.get("scope").filter(|v| !v.is_null());
+    let scp = claims.get("scp").filter(|v| !v.is_null());
+    // Upstream reads `scope or scp`: an empty `scope` defers to `scp`.
+    let claim = scope.filter(|v| truthy(v)).or(scp).or(scope);
+    match claim {
+        Some(v) => parse(v),
+        None => fallback.clone(),
     }
 }
 
@@ -72,13 +72,17 @@ mod tests {
             from_claims(&json!({"scope": "", "scp": ["read_all", "", null]}), &fb),
             set(&["read_all"])
         );
-        assert_eq!(from_claims(&json!({"scope": []}), &fb), fb);
+        assert!(from_claims(&json!({"scope": []}), &fb).is_empty());
+        assert!(from_claims(&json!({"scope": " "}), &fb).is_empty());
+        assert!(from_claims(&json!({"scope": ""}), &fb).is_empty());
+        assert!(from_claims(&json!({"scp": []}), &fb).is_empty());
         assert_eq!(from_claims(&json!({}), &fb), fb);
+        assert_eq!(from_claims(&json!({"scope": null}), &fb), fb);
         assert_eq!(
             from_claims(&json!({"scope": "openid email"}), &fb),
             set(&["email", "openid"])
         );
-        assert_eq!(from_claims(&json!({"scope": 5}), &fb), fb);
+        assert!(from_claims(&json!({"scope": 5}), &fb).is_empty());
         assert!(from_claims(&json!({}), &fallback("")).is_empty());
         assert!(from_claims(&json!({}), &fallback("  ")).is_empty());
     }

@@ -14,6 +14,7 @@ pub const CAPABILITY: Capability = Capability {
 
 impl clock::Host for CallState {
     async fn now(&mut self) -> wasmtime::Result<Timestamp> {
+        self.spend_import()?;
         Ok(crate::db::time::to_wit(crate::db::time::now()))
     }
 }

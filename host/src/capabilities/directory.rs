@@ -1,5 +1,8 @@
 //! `access:directory/reads`: typed, read-only access to the directory.
-//! Every function re-checks `read_all` on the caller bound to the call.
+//! Every function re-checks `read_all` on the caller bound to the call, and
+//! counts against the call's budgets: one host-import call each, and the rows
+//! it returns (a read is refused once the row budget is spent; the rows of the
+//! read that overspends it are not delivered).
 
 use wasmtime::component::HasSelf;
 
@@ -25,10 +28,65 @@ type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 /// list is a clear `invalid` error rather than a database failure.
 pub const MAX_IDS: usize = 5_000;
 
-/// Bind the database after the scope check (and the id-list sizes), or return
-/// the refusal to the plugin.
+/// Rows a read returned, for the row budget.
+trait Rows {
+    fn rows(&self) -> usize;
+}
+
+impl<T> Rows for Vec<T> {
+    fn rows(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<T> Rows for Option<T> {
+    fn rows(&self) -> usize {
+        usize::from(self.is_some())
+    }
+}
+
+macro_rules! page_rows {
+    ($($page:ty),*) => {$(
+        impl Rows for $page {
+            fn rows(&self) -> usize {
+                self.items.len()
+            }
+        }
+    )*};
+}
+page_rows!(
+    r::GroupPage,
+    r::UserPage,
+    r::AppPage,
+    r::TagPage,
+    r::MembershipPage,
+    r::RoleMappingPage,
+    r::AccessRequestPage,
+    r::RoleRequestPage,
+    r::GroupRequestPage
+);
+
+impl Rows for r::GroupMemberIds {
+    fn rows(&self) -> usize {
+        self.members.len() + self.owners.len()
+    }
+}
+
+/// The membership rows of several groups' slices.
+struct Slices(Vec<r::GroupMembershipSlice>);
+
+impl Rows for Slices {
+    fn rows(&self) -> usize {
+        self.0.iter().map(|s| s.items.len()).sum()
+    }
+}
+
+/// Count the import and check the row budget, bind the database after the
+/// scope check (and the id-list sizes), or return the refusal to the plugin.
 macro_rules! read_db {
     ($state:expr $(, $len:expr)*) => {{
+        $state.spend_import()?;
+        $state.spend(|b| b.may_read())?;
         $(
             if $len > MAX_IDS {
                 return Ok(Err(HostError::Invalid(format!(
@@ -44,14 +102,24 @@ macro_rules! read_db {
     }};
 }
 
+/// Count the rows returned against the budget, and turn a database error
+/// into what the plugin sees.
 macro_rules! finish {
     ($state:expr, $res:expr) => {
-        Ok($res.map_err(|e| host_error(&$state.ctx.plugin, e)))
+        match $res {
+            Ok(found) => {
+                let n = Rows::rows(&found);
+                $state.spend(|b| b.rows(n))?;
+                Ok(Ok(found))
+            }
+            Err(e) => Ok(Err(host_error(&$state.ctx.plugin, e))),
+        }
     };
 }
 
 impl Host for CallState {
     async fn inline_list_limit(&mut self) -> wasmtime::Result<u32> {
+        self.spend_import()?;
         Ok(self
             .ctx
             .db
@@ -201,10 +269,11 @@ impl Host for CallState {
         limit_per_group: u32,
     ) -> HostResult<Vec<r::GroupMembershipSlice>> {
         let db = read_db!(self, group_ids.len());
-        finish!(
-            self,
-            q::memberships_of_groups(&db, &group_ids, is_owner, limit_per_group).await
-        )
+        let slices = q::memberships_of_groups(&db, &group_ids, is_owner, limit_per_group)
+            .await
+            .map(Slices);
+        let found: HostResult<Slices> = finish!(self, slices);
+        found.map(|r| r.map(|s| s.0))
     }
 
     async fn group_members(&mut self, group_id: String) -> HostResult<r::GroupMemberIds> {

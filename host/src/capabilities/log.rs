@@ -1,9 +1,14 @@
-//! `mcp:plugin/log`: structured log records from plugins, tagged with the plugin name.
+//! `mcp:plugin/log`: structured log records from plugins, on the `plugin`
+//! target, tagged with the plugin name and request id. A plugin's text is
+//! never trusted in a log line: the message, field names and values are
+//! escaped ([`crate::logtext`]) and cut to size, and the records and bytes of
+//! one call count against its budgets.
 
 use wasmtime::component::HasSelf;
 
 use super::Capability;
 use crate::bindings::mcp::plugin::log::{self, Level};
+use crate::logtext::escaped;
 use crate::sandbox::state::CallState;
 
 pub const CAPABILITY: Capability = Capability {
@@ -12,6 +17,13 @@ pub const CAPABILITY: Capability = Capability {
     add_to_linker: |l| log::add_to_linker::<_, HasSelf<CallState>>(l, |s| s),
 };
 
+/// Longest message kept, in bytes.
+const MAX_MESSAGE: usize = 4096;
+/// Fields kept per record, and the longest name and value.
+const MAX_FIELDS: usize = 32;
+const MAX_FIELD_NAME: usize = 64;
+const MAX_FIELD_VALUE: usize = 1024;
+
 impl log::Host for CallState {
     async fn log(
         &mut self,
@@ -19,13 +31,22 @@ impl log::Host for CallState {
         message: String,
         fields: Vec<(String, String)>,
     ) -> wasmtime::Result<()> {
+        let size = message.len() + fields.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+        self.spend_import()?;
+        self.spend(|b| b.log(size))?;
         let plugin = &*self.ctx.plugin;
         let request_id = &*self.ctx.request_id;
-        let message: String = message.chars().take(4096).collect();
+        let message = escaped(&message, MAX_MESSAGE);
         let fields = fields
             .iter()
-            .take(32)
-            .map(|(k, v)| format!("{k}={v}"))
+            .take(MAX_FIELDS)
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    escaped(k, MAX_FIELD_NAME),
+                    escaped(v, MAX_FIELD_VALUE)
+                )
+            })
             .collect::<Vec<_>>()
             .join(" ");
         match level {

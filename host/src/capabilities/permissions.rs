@@ -20,6 +20,7 @@ type HostResult<T> = wasmtime::Result<Result<T, HostError>>;
 
 macro_rules! predicate {
     ($state:expr, |$db:ident, $user:ident| $call:expr) => {{
+        $state.spend_import()?;
         let $db = match $state.db_for(SCOPE_READ_ALL) {
             Ok(db) => db,
             Err(e) => return Ok(Err(e)),
@@ -31,6 +32,7 @@ macro_rules! predicate {
 
 impl Host for CallState {
     async fn caller_id(&mut self) -> wasmtime::Result<String> {
+        self.spend_import()?;
         Ok(self.ctx.caller.user_id.clone())
     }
 

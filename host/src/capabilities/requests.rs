@@ -1,7 +1,9 @@
 //! `access:directory/requests`: the three request operations. Each is a whole
 //! host operation (`db::writes`) that re-checks `create_requests` and the
 //! permission it needs on the caller bound to the call, runs in one
-//! transaction, and writes its audit events with the plugin and tool.
+//! transaction, and writes its audit events with the plugin and tool. A tool
+//! call may ask for one write operation, whatever the confirmation mode: a
+//! second ends the call before it reaches the database.
 
 use wasmtime::component::HasSelf;
 
@@ -27,6 +29,7 @@ impl CallState {
             plugin: self.ctx.plugin.to_string(),
             tool: self.ctx.tool.as_deref().map(String::from),
             request_id: self.ctx.request_id.to_string(),
+            client_request_id: self.ctx.client_request_id.as_deref().map(String::from),
             user_agent: self.ctx.user_agent.as_deref().map(String::from),
             ip: self.ctx.ip.as_deref().map(String::from),
         }
@@ -46,6 +49,8 @@ fn to_host_error(plugin: &str, e: WriteError) -> HostError {
 /// Bind the database after the scope check, and build the write context.
 macro_rules! write_op {
     ($state:expr, |$db:ident, $w:ident| $call:expr) => {{
+        $state.spend_import()?;
+        $state.spend(|b| b.write())?;
         let $db = match $state.db_for(SCOPE_CREATE_REQUESTS) {
             Ok(db) => db,
             Err(e) => return Ok(Err(e)),

@@ -1,5 +1,7 @@
 //! SQLite reads run in place on the calling thread (rusqlite), beside sqlx's
-//! pool that keeps the writes.
+//! pool that keeps the writes. Plugin calls run on the sandbox's own threads
+//! (`sandbox::runtime`), so a slow read never holds a thread that serves HTTP;
+//! the read connections are bounded like sqlx's pool.
 //!
 //! sqlx runs each SQLite connection on a worker thread and hands every
 //! statement and result across threads; a tool call runs about fifteen small
@@ -16,31 +18,65 @@ use rusqlite::config::DbConfig;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, StatementStatus};
 use serde::de::{self, DeserializeOwned, IntoDeserializer, MapAccess, Visitor};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::DbError;
 use super::query::{Arg, Query, sqlite_ts_arg};
 
-/// Connections kept for reuse (more may exist while busy; extras are closed).
-const KEEP: usize = 8;
+/// How long a read waits for a free connection before it fails as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The read connections: at most `max` open at once (`ACCESS_MCP_DB_MAX_CONNECTIONS`);
+/// a read that finds none free waits, then fails as unavailable.
 pub struct LitePool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    permits: Arc<Semaphore>,
+    max: usize,
 }
 
 impl std::fmt::Debug for LitePool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LitePool")
             .field("path", &self.path)
+            .field("max", &self.max)
             .finish()
     }
 }
 
+/// A connection taken from the pool, given back (if its transaction ended) on drop.
+pub struct Pooled {
+    conn: Option<Connection>,
+    pool: Arc<LitePool>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Pooled {
+    fn conn(&self) -> Result<&Connection, DbError> {
+        self.conn
+            .as_ref()
+            .ok_or_else(|| DbError::Unavailable("the read connection is gone".into()))
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take()
+            && c.is_autocommit()
+        {
+            self.pool.put(c);
+        }
+    }
+}
+
 impl LitePool {
-    pub fn new(path: &Path) -> LitePool {
+    pub fn new(path: &Path, max: usize) -> LitePool {
+        let max = max.max(1);
         LitePool {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(max)),
+            max,
         }
     }
 
@@ -63,27 +99,47 @@ impl LitePool {
         Ok(c)
     }
 
-    fn take(&self) -> Result<Connection, DbError> {
+    /// A connection, once one of the `max` is free.
+    async fn take(self: &Arc<Self>) -> Result<Pooled, DbError> {
+        let permit = match self.permits.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => tokio::time::timeout(ACQUIRE_TIMEOUT, self.permits.clone().acquire_owned())
+                .await
+                .map_err(|_| {
+                    DbError::Unavailable(format!(
+                        "all {} SQLite read connections stayed busy for {} s",
+                        self.max,
+                        ACQUIRE_TIMEOUT.as_secs()
+                    ))
+                })?
+                .map_err(|_| DbError::Unavailable("the read pool is closed".into()))?,
+        };
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        match idle {
-            Some(c) => Ok(c),
-            None => self.open().map_err(unavailable),
-        }
+        let conn = match idle {
+            Some(c) => c,
+            None => self.open().map_err(unavailable)?,
+        };
+        Ok(Pooled {
+            conn: Some(conn),
+            pool: self.clone(),
+            _permit: permit,
+        })
     }
 
     fn put(&self, conn: Connection) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < KEEP {
+        if idle.len() < self.max {
             idle.push(conn);
         }
     }
 
     /// Run `f` on a pooled connection, one statement in its own transaction.
-    pub fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, DbError>) -> Result<T, DbError> {
-        let conn = self.take()?;
-        let out = f(&conn);
-        self.put(conn);
-        out
+    pub async fn with<T>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Connection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let pooled = self.take().await?;
+        f(pooled.conn()?)
     }
 }
 
@@ -101,7 +157,7 @@ pub struct CallReads {
 
 enum Pinned {
     NotYet,
-    Open(Connection),
+    Open(Pooled),
     Stopped,
 }
 
@@ -119,16 +175,43 @@ impl CallReads {
         }
     }
 
-    pub fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, DbError>) -> Result<T, DbError> {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Pinned::NotYet = *state {
-            let conn = self.pool.take()?;
-            conn.execute_batch("BEGIN").map_err(unavailable)?;
-            *state = Pinned::Open(conn);
+    pub async fn with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let stopped = {
+            let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            match &*state {
+                Pinned::Open(c) => return f(c.conn()?),
+                Pinned::Stopped => true,
+                Pinned::NotYet => false,
+            }
+        };
+        if stopped {
+            return self.pool.with(f).await;
         }
-        match &*state {
-            Pinned::Open(conn) => f(conn),
-            _ => self.pool.with(f),
+        let pooled = self.pool.take().await?;
+        pooled.conn()?.execute_batch("BEGIN").map_err(unavailable)?;
+        let pinned = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if let Pinned::NotYet = *state {
+                *state = Pinned::Open(pooled);
+                match &*state {
+                    Pinned::Open(c) => Ok(c.conn().and_then(f)),
+                    _ => Ok(Err(DbError::Unavailable(
+                        "the read snapshot is gone".into(),
+                    ))),
+                }
+            } else {
+                // Another read of this call got there first (reads of one
+                // call are sequential, so this does not happen; but be correct).
+                let _ = pooled.conn()?.execute_batch("ROLLBACK");
+                Err(f)
+            }
+        };
+        match pinned {
+            Ok(result) => result,
+            Err(f) => self.pool.with(f).await,
         }
     }
 
@@ -137,11 +220,10 @@ impl CallReads {
     /// read transaction would not end.
     pub fn stop(&self) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Pinned::Open(conn) = std::mem::replace(&mut *state, Pinned::Stopped) {
-            let _ = conn.execute_batch("ROLLBACK");
-            if conn.is_autocommit() {
-                self.pool.put(conn);
-            }
+        if let Pinned::Open(pooled) = std::mem::replace(&mut *state, Pinned::Stopped)
+            && let Ok(c) = pooled.conn()
+        {
+            let _ = c.execute_batch("ROLLBACK");
         }
     }
 }
@@ -425,8 +507,8 @@ mod tests {
         note: Option<String>,
     }
 
-    #[test]
-    fn rows_decode_into_row_structs_by_column_name() {
+    #[tokio::test]
+    async fn rows_decode_into_row_structs_by_column_name() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
         let c = Connection::open(&path).expect("open");
@@ -436,13 +518,13 @@ mod tests {
              INSERT INTO t VALUES ('b', 8, 0, 0, '2024-05-02T00:00:00', '2024-06-01 00:00:00', NULL);",
         )
         .expect("seed");
-        let pool = LitePool::new(&path);
+        let pool = Arc::new(LitePool::new(&path, 4));
         let mut q = Query::new(
             "SELECT note, ended, at, maybe, flag, n, id FROM t WHERE n >= $2 AND id <> $1 ORDER BY id",
         );
         q.text("zzz");
         q.int(7);
-        let rows: Vec<Sample> = pool.with(|c| fetch_all_on(c, &q)).expect("fetch");
+        let rows: Vec<Sample> = pool.with(|c| fetch_all_on(c, &q)).await.expect("fetch");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].id, "a");
         assert!(rows[0].flag);
@@ -459,11 +541,13 @@ mod tests {
         );
         let count = pool
             .with(|c| fetch_count_on(c, &Query::new("SELECT COUNT(*) FROM t")))
+            .await
             .expect("count");
         assert_eq!(count, 2);
         // Reads only: the connection refuses to write.
         assert!(
             pool.with(|c| fetch_all_on::<Sample>(c, &Query::new("DELETE FROM t RETURNING *")))
+                .await
                 .is_err()
         );
     }
@@ -473,8 +557,8 @@ mod tests {
         name: String,
     }
 
-    #[test]
-    fn a_search_statement_is_compiled_once_whatever_it_searches_for() {
+    #[tokio::test]
+    async fn a_search_statement_is_compiled_once_whatever_it_searches_for() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
         Connection::open(&path)
@@ -484,8 +568,8 @@ mod tests {
                  INSERT INTO t VALUES ('alpha'), ('beta'), ('alphabet');",
             )
             .expect("seed");
-        let pool = LitePool::new(&path);
-        let search = |pattern: &str| {
+        let pool = Arc::new(LitePool::new(&path, 4));
+        let search = async |pattern: &str| {
             let mut q =
                 Query::new("SELECT name FROM t WHERE name LIKE $1 ESCAPE '\\' ORDER BY name");
             q.text(pattern);
@@ -495,21 +579,22 @@ mod tests {
                 let st = c.prepare_cached(&q.sql).map_err(query_error)?;
                 Ok((names, st.get_status(StatementStatus::RePrepare)))
             })
+            .await
             .expect("search")
         };
         assert_eq!(
-            search("alpha%"),
+            search("alpha%").await,
             (vec!["alpha".into(), "alphabet".into()], 0)
         );
-        assert_eq!(search("b%"), (vec!["beta".into()], 0));
+        assert_eq!(search("b%").await, (vec!["beta".into()], 0));
         assert_eq!(
-            search("%a%"),
+            search("%a%").await,
             (vec!["alpha".into(), "alphabet".into(), "beta".into()], 0)
         );
     }
 
-    #[test]
-    fn a_call_reads_one_snapshot_until_it_ends_or_stops() {
+    #[tokio::test]
+    async fn a_call_reads_one_snapshot_until_it_ends_or_stops() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
         let writer = Connection::open(&path).expect("open");
@@ -518,9 +603,14 @@ mod tests {
                 "PRAGMA journal_mode = WAL; CREATE TABLE t (n BIGINT); INSERT INTO t VALUES (1);",
             )
             .expect("seed");
-        let pool = Arc::new(LitePool::new(&path));
+        let pool = Arc::new(LitePool::new(&path, 4));
         let count = Query::new("SELECT COUNT(*) FROM t");
-        let rows = |reads: &CallReads| reads.with(|c| fetch_count_on(c, &count)).expect("count");
+        let rows = async |reads: &CallReads| {
+            reads
+                .with(|c| fetch_count_on(c, &count))
+                .await
+                .expect("count")
+        };
         let insert = || {
             writer
                 .execute("INSERT INTO t VALUES (2)", [])
@@ -529,18 +619,18 @@ mod tests {
 
         // Pinned: a commit made after the call's first read is not seen by it.
         let call = CallReads::new(pool.clone());
-        assert_eq!(rows(&call), 1);
+        assert_eq!(rows(&call).await, 1);
         insert();
-        assert_eq!(rows(&call), 1);
+        assert_eq!(rows(&call).await, 1);
         // A new call sees it, while the first still holds its snapshot.
         let next = CallReads::new(pool.clone());
-        assert_eq!(rows(&next), 2);
+        assert_eq!(rows(&next).await, 2);
         drop(next);
         // Stopped (the call writes): every later read is fresh.
         call.stop();
-        assert_eq!(rows(&call), 2);
+        assert_eq!(rows(&call).await, 2);
         insert();
-        assert_eq!(rows(&call), 3);
+        assert_eq!(rows(&call).await, 3);
         drop(call);
         // Connections went back to the pool with no transaction open.
         let idle = pool.idle.lock().expect("idle");

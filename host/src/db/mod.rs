@@ -167,6 +167,7 @@ impl Db {
         let lite = match &pool {
             Pool::Sqlite(p) => Some(Arc::new(lite::LitePool::new(
                 p.connect_options().get_filename(),
+                p.options().get_max_connections() as usize,
             ))),
             Pool::Postgres(_) => None,
         };
@@ -192,14 +193,14 @@ impl Db {
     }
 
     /// Run `f` on the connection this handle reads with (SQLite in place).
-    fn read_on<T>(
+    async fn read_on<T>(
         &self,
-        lite: &lite::LitePool,
+        lite: &Arc<lite::LitePool>,
         f: impl FnOnce(&rusqlite::Connection) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         match &self.call_reads {
-            Some(reads) => reads.with(f),
-            None => lite.with(f),
+            Some(reads) => reads.with(f).await,
+            None => lite.with(f).await,
         }
     }
 

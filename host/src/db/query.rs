@@ -170,7 +170,9 @@ impl Db {
     {
         self.count_query();
         if let Some(lite) = &self.lite {
-            return self.read_on(lite, |c| super::lite::fetch_all_on(c, q));
+            return self
+                .read_on(lite, |c| super::lite::fetch_all_on(c, q))
+                .await;
         }
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let rows = on_engine!(&self.pool, |p, ts| {
@@ -192,7 +194,9 @@ impl Db {
     pub async fn fetch_count(&self, q: &Query) -> Result<i64, DbError> {
         self.count_query();
         if let Some(lite) = &self.lite {
-            return self.read_on(lite, |c| super::lite::fetch_count_on(c, q));
+            return self
+                .read_on(lite, |c| super::lite::fetch_count_on(c, q))
+                .await;
         }
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let n: i64 = on_engine!(&self.pool, |p, ts| {

@@ -32,6 +32,28 @@ pub const SUPERSEDED_GROUP: &str = "Closed due to duplicate group request creati
 pub const AUTO_APPROVED_GROUP: &str = "Requester owns parent app and can create app groups";
 /// Access's default `NAME_VALIDATION_PATTERN` for group-request names.
 pub const NAME_PATTERN: &str = "^[A-Z][A-Za-z0-9-]*$";
+/// Access's `request_reason` column: `VARCHAR(1024)`.
+pub const MAX_REASON_CHARS: usize = 1024;
+/// Tags one group request may ask to attach.
+pub const MAX_REQUESTED_TAGS: usize = 100;
+/// Longest id looked up (Access's ids are at most 50 characters); a longer
+/// one cannot match and is answered as not found without a query.
+pub const MAX_ID_CHARS: usize = 64;
+
+/// A request reason within Access's column, in Pydantic's words at `loc`.
+fn check_reason(loc: &str, reason: &str) -> Result<(), WriteError> {
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(WriteError::Invalid(format!(
+            "{loc}: String should have at most {MAX_REASON_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `id` could be an Access id at all.
+fn plausible_id(id: &str) -> bool {
+    id.len() <= MAX_ID_CHARS
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -179,6 +201,9 @@ async fn live_user(db: &Db, id: &str) -> Result<Option<UserRef>, DbError> {
 }
 
 async fn live_group(db: &Db, id: &str) -> Result<Option<GroupRow>, DbError> {
+    if !plausible_id(id) {
+        return Ok(None);
+    }
     let mut q = Query::new(GROUP_SELECT);
     let p = q.text(id);
     q.push(&format!(" WHERE g.id = {p} AND g.deleted_at IS NULL"));
@@ -378,6 +403,7 @@ pub async fn create_access_request(
     input: &rq::AccessRequestInput,
 ) -> Result<t::AccessRequest, WriteError> {
     check_scope(w)?;
+    check_reason("reason", &input.reason)?;
     let requester = live_user(db, &w.caller.user_id)
         .await?
         .ok_or_else(|| WriteError::Denied(NOT_ALLOWED.into()))?;
@@ -486,6 +512,7 @@ pub async fn create_role_request(
     input: &rq::RoleRequestInput,
 ) -> Result<t::RoleRequest, WriteError> {
     check_scope(w)?;
+    check_reason("reason", &input.reason)?;
     let requester = live_user(db, &w.caller.user_id)
         .await?
         .ok_or_else(|| WriteError::Denied(NOT_ALLOWED.into()))?;
@@ -656,6 +683,13 @@ pub fn validate_group_request_body(
     }
     if settings.require_descriptions && input.description.trim().is_empty() {
         return Err(WriteError::Invalid("Description is required.".into()));
+    }
+    check_reason(&format!("{kind}.request_reason"), &input.reason)?;
+    if input.tag_ids.len() > MAX_REQUESTED_TAGS {
+        return Err(WriteError::Invalid(format!(
+            "{kind}.requested_group_tags: List should have at most {MAX_REQUESTED_TAGS} items after validation, not {}",
+            input.tag_ids.len()
+        )));
     }
     if input.group_type == t::GroupType::AppGroup
         && input.app_id.as_deref().unwrap_or("").is_empty()

@@ -1,8 +1,17 @@
 //! The authentication layer of `/mcp`: binds the caller and request metadata
-//! to the request, or answers 401 (with the RFC 9728 pointer), 429 (rate
-//! limits) or 403 (the insufficient-scope challenge of protocol 2026-07-28).
+//! to the request, or answers 401 (with the RFC 9728 pointer when the resource
+//! URL is known), 429 (rate limits) or 403 (the insufficient-scope challenge
+//! of protocol 2026-07-28).
+//!
+//! - The client address is the socket peer, or what trusted proxies say
+//!   (`client_addr`); it keys the failure limit and is what the audit records.
+//! - The failure limit (`MCP_AUTH_FAILURE_LIMIT`) never refuses a request that
+//!   authenticates: a valid user behind the same address (a proxy, an office
+//!   NAT) is served while someone else's bad tokens are refused with 429.
+//! - The request id is made here; a client's `X-Request-Id` is recorded
+//!   beside it (`client_request_id`) when it is short and plain.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -10,44 +19,35 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::client_addr::TrustedProxies;
 use super::prm::{ResourceInfo, prm_url};
-use super::ratelimit::Limits;
 use crate::auth::{Authenticator, Outcome};
 use crate::capabilities::scope_error;
 use crate::mcp::{HostState, RequestMeta};
-use crate::metrics::{Limit, Metrics, Reason};
+use crate::metrics::{Limit as LimitLabel, Metrics, Reason};
+use crate::shared::{Decision, Limit, SharedState};
 
 pub struct AuthLayer {
     pub auth: Arc<Authenticator>,
     pub metrics: Option<Arc<Metrics>>,
-    pub limits: Arc<Limits>,
+    pub shared: Arc<SharedState>,
+    pub proxies: TrustedProxies,
     pub resource: Arc<ResourceInfo>,
     pub host: Arc<HostState>,
 }
+
+/// Longest client request id and user agent kept.
+const MAX_CLIENT_REQUEST_ID: usize = 128;
+const MAX_USER_AGENT: usize = 256;
 
 fn header_text<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The client IP as Access takes it: the first `X-Forwarded-For` entry, else
-/// `X-Real-IP`, else the socket peer.
-fn client_ip(req: &Request) -> Option<String> {
-    if let Some(first) = header_text(req, "x-forwarded-for").and_then(|v| v.split(',').next()) {
-        let first = first.trim();
-        if !first.is_empty() {
-            return Some(first.to_string());
-        }
-    }
-    if let Some(real) = header_text(req, "x-real-ip").filter(|v| !v.trim().is_empty()) {
-        return Some(real.trim().to_string());
-    }
-    peer_ip(req).map(|ip| ip.to_string())
-}
-
-fn peer_ip(req: &Request) -> Option<IpAddr> {
+fn peer_ip(req: &Request) -> IpAddr {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
@@ -56,7 +56,7 @@ fn json_response(status: StatusCode, body: String) -> Response {
 
 fn count_limited(layer: &AuthLayer, limit: &'static str) {
     if let Some(m) = &layer.metrics {
-        m.rate_limited.get_or_create(&Limit { limit }).inc();
+        m.rate_limited.get_or_create(&LimitLabel { limit }).inc();
     }
 }
 
@@ -72,14 +72,18 @@ fn too_many(retry_after: u64) -> Response {
 }
 
 fn unauthorized(layer: &AuthLayer, req: &Request) -> Response {
-    let prm = prm_url(&layer.resource.resource(req.headers()));
     let mut r = json_response(
         StatusCode::UNAUTHORIZED,
         r#"{"message":"Unauthorized"}"#.into(),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        r#"Bearer realm="access", resource_metadata="{prm}""#
-    )) {
+    let challenge = match layer.resource.resource(req) {
+        Some(resource) => format!(
+            r#"Bearer realm="access", resource_metadata="{}""#,
+            prm_url(&resource)
+        ),
+        None => r#"Bearer realm="access""#.to_string(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
         r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
     r
@@ -89,20 +93,23 @@ fn new_request_id() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
+/// A client's request id, if it is short and made of plain characters.
+fn client_request_id(req: &Request) -> Option<Arc<str>> {
+    header_text(req, "x-request-id")
+        .filter(|v| {
+            (1..=MAX_CLIENT_REQUEST_ID).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        })
+        .map(Arc::from)
+}
+
 pub async fn authenticate(
     State(layer): State<Arc<AuthLayer>>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    // Refuse an IP that keeps failing before doing any JWT work for it. Keyed
-    // on the socket peer (headers are the client's to forge).
-    let peer = peer_ip(&req);
-    if let Some(ip) = peer
-        && let Some(wait) = layer.limits.ip_blocked(ip)
-    {
-        count_limited(&layer, "auth_failures");
-        return too_many(wait);
-    }
+    let client = layer.proxies.client(peer_ip(&req), req.headers());
     let outcome = match layer.auth.authenticate(req.headers()).await {
         Ok(o) => o,
         Err(e) => {
@@ -113,15 +120,17 @@ pub async fn authenticate(
             );
         }
     };
+    let metrics = layer.metrics.as_deref();
     let caller = match outcome {
         Outcome::Authenticated(c) => c,
         Outcome::Unauthenticated(reason) => {
-            tracing::info!(reason, "unauthenticated /mcp request");
-            if let Some(m) = &layer.metrics {
+            tracing::info!(reason, %client, "unauthenticated /mcp request");
+            if let Some(m) = metrics {
                 m.auth_failures.get_or_create(&Reason { reason }).inc();
             }
-            if let Some(ip) = peer
-                && let Some(wait) = layer.limits.record_failure(ip)
+            let key = client.to_string();
+            if let Decision::Deny(wait) =
+                layer.shared.check(Limit::AuthFailures, &key, metrics).await
             {
                 count_limited(&layer, "auth_failures");
                 return too_many(wait);
@@ -129,7 +138,11 @@ pub async fn authenticate(
             return unauthorized(&layer, &req);
         }
     };
-    if let Err(wait) = layer.limits.check_user(&caller.user_id) {
+    if let Decision::Deny(wait) = layer
+        .shared
+        .check(Limit::User, &caller.user_id, metrics)
+        .await
+    {
         count_limited(&layer, "user");
         return too_many(wait);
     }
@@ -144,25 +157,23 @@ pub async fn authenticate(
         && let Some(scope) = route.descriptor.required_scope.as_deref()
         && !caller.has_scope(scope)
     {
-        let prm = prm_url(&layer.resource.resource(req.headers()));
         let body = serde_json::json!({"error": "insufficient_scope", "error_description": scope_error(scope)});
         let mut r = json_response(StatusCode::FORBIDDEN, body.to_string());
-        let challenge = format!(
-            r#"Bearer error="insufficient_scope", scope="{scope}", resource_metadata="{prm}""#
-        );
+        let mut challenge = format!(r#"Bearer error="insufficient_scope", scope="{scope}""#);
+        if let Some(resource) = layer.resource.resource(&req) {
+            challenge.push_str(&format!(r#", resource_metadata="{}""#, prm_url(&resource)));
+        }
         if let Ok(v) = HeaderValue::from_str(&challenge) {
             r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
         return r;
     }
-    let request_id = header_text(&req, "x-request-id")
-        .filter(|v| !v.is_empty() && v.len() <= 128)
-        .map(String::from)
-        .unwrap_or_else(new_request_id);
     let meta = RequestMeta {
-        id: Arc::from(request_id.as_str()),
-        user_agent: header_text(&req, header::USER_AGENT.as_str()).map(Arc::from),
-        ip: client_ip(&req).map(|ip| Arc::from(ip.as_str())),
+        id: Arc::from(new_request_id().as_str()),
+        client_request_id: client_request_id(&req),
+        user_agent: header_text(&req, header::USER_AGENT.as_str())
+            .map(|ua| Arc::from(crate::logtext::escaped(ua, MAX_USER_AGENT).as_str())),
+        ip: Some(Arc::from(client.to_string().as_str())),
     };
     req.extensions_mut().insert(Arc::new(caller));
     req.extensions_mut().insert(meta);

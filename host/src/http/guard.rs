@@ -53,6 +53,12 @@ impl HostGuard {
         self.hosts.is_some()
     }
 
+    /// Whether `host` matches a pattern the operator listed (or, with the dev
+    /// identity and no list, a loopback name); `false` when no Host check is on.
+    pub fn lists(&self, host: &str) -> bool {
+        self.hosts.is_some() && self.host_allowed(host)
+    }
+
     fn host_allowed(&self, host: &str) -> bool {
         let Some(allowed) = &self.hosts else {
             return true;
@@ -82,7 +88,18 @@ fn refuse(status: StatusCode, message: &'static str) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain")], message).into_response()
 }
 
+/// The guard, and `Cache-Control: no-store` on every answer of `/mcp`
+/// (JSON-RPC results carry a user's data).
 pub async fn check(State(guard): State<Arc<HostGuard>>, req: Request, next: Next) -> Response {
+    let mut response = guarded(&guard, req, next).await;
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+async fn guarded(guard: &HostGuard, req: Request, next: Next) -> Response {
     if guard.active() {
         let host = req
             .headers()

@@ -1,12 +1,16 @@
-//! The HTTP surface around `/mcp`, as tower layers (outermost first):
-//! Host/Origin guard → authentication (with the per-IP failure limit before any
-//! JWT work, the per-user rate limit after, and the insufficient-scope
-//! challenge of protocol 2026-07-28) → (stateless mode) the structured-content
-//! passthrough → rmcp's Streamable HTTP service.
-//! Plus the public protected-resource metadata documents (RFC 9728).
+//! The HTTP surface around `/mcp`: the server loop (`serve`: connection cap,
+//! read and idle timeouts), then tower layers (outermost first): Host/Origin
+//! guard (and `Cache-Control: no-store` on every answer) → authentication
+//! (client address through trusted proxies, the per-address failure limit,
+//! the per-user rate limit, the insufficient-scope challenge of protocol
+//! 2026-07-28, the host-made request id) → the JSON-RPC envelope check →
+//! (stateless mode) the structured-content passthrough → rmcp's Streamable
+//! HTTP service. Plus the public protected-resource metadata documents (RFC 9728).
 
 pub mod authn;
+pub mod client_addr;
 pub mod guard;
+pub mod jsonrpc;
 pub mod passthrough;
 pub mod prm;
-pub mod ratelimit;
+pub mod serve;

@@ -1,12 +1,17 @@
 //! RFC 9728 protected-resource metadata (§1.4), served publicly at both
-//! well-known paths, and the resource URL the 401 challenge points to.
+//! well-known paths, and the resource URL the 401 challenge points to. Both
+//! come from `MCP_RESOURCE_URL`, or from a `Host` the operator allowed: never
+//! from an arbitrary client's `Host`.
 
 use std::sync::Arc;
 
-use axum::Json;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
-use serde_json::{Value, json};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::client_addr::TrustedProxies;
+use super::guard::HostGuard;
 
 /// What the documents say, fixed at startup.
 #[derive(Debug, Clone)]
@@ -14,26 +19,32 @@ pub struct ResourceInfo {
     /// `MCP_RESOURCE_URL`, trailing `/` removed.
     pub resource_url: Option<String>,
     pub authorization_servers: Vec<String>,
+    /// Which `Host` values are the operator's (`MCP_ALLOWED_HOSTS`).
+    pub hosts: Arc<HostGuard>,
+    /// Whose `X-Forwarded-Proto` is believed.
+    pub proxies: TrustedProxies,
 }
 
 impl ResourceInfo {
-    /// The resource URL: `MCP_RESOURCE_URL`, else `<proto>://<Host>/mcp`.
-    pub fn resource(&self, headers: &HeaderMap) -> String {
+    /// The resource URL: `MCP_RESOURCE_URL`, else `<proto>://<Host>/mcp` when
+    /// the `Host` is one `MCP_ALLOWED_HOSTS` lists; `None` otherwise, so a
+    /// client's own `Host` never chooses where other clients are sent.
+    pub fn resource(&self, req: &Request) -> Option<String> {
         if let Some(u) = &self.resource_url {
-            return u.clone();
+            return Some(u.clone());
         }
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let proto = headers
-            .get("x-forwarded-proto")
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.split(',').next())
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
+        let host = req.headers().get(header::HOST)?.to_str().ok()?;
+        if !self.hosts.lists(host) {
+            return None;
+        }
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let proto = peer
+            .and_then(|p| self.proxies.forwarded_proto(p, req.headers()))
             .unwrap_or("http");
-        format!("{proto}://{host}/mcp")
+        Some(format!("{proto}://{host}/mcp"))
     }
 }
 
@@ -48,13 +59,24 @@ pub fn prm_url(resource: &str) -> String {
     format!("{scheme}://{authority}/.well-known/oauth-protected-resource{path}")
 }
 
-pub async fn document(State(info): State<Arc<ResourceInfo>>, req: Request) -> Json<Value> {
-    Json(json!({
-        "resource": info.resource(req.headers()),
-        "authorization_servers": info.authorization_servers,
-        "scopes_supported": ["create_requests", "read_all"],
-        "bearer_methods_supported": ["header"],
-    }))
+pub async fn document(State(info): State<Arc<ResourceInfo>>, req: Request) -> Response {
+    let Some(resource) = info.resource(&req) else {
+        let body = json!({
+            "error": "not_found",
+            "error_description": "this server's resource URL is not configured (MCP_RESOURCE_URL) and this Host is not in MCP_ALLOWED_HOSTS",
+        });
+        return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
+    };
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(json!({
+            "resource": resource,
+            "authorization_servers": info.authorization_servers,
+            "scopes_supported": ["create_requests", "read_all"],
+            "bearer_methods_supported": ["header"],
+        })),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

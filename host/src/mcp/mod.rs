@@ -24,9 +24,10 @@ use crate::http::passthrough::Passthrough;
 use crate::metrics::{Metrics, ToolLabel};
 use crate::plugins::LoadedPlugin;
 use crate::plugins::Registry;
-use crate::sandbox::Sandbox;
 use crate::sandbox::call::{Invocation, Returned, Structured, StructuredForm};
 use crate::sandbox::state::CallContext;
+use crate::sandbox::{PluginFault, Sandbox};
+use crate::shared::SharedState;
 
 mod ask;
 pub mod served;
@@ -36,8 +37,12 @@ pub use served::{Served, ServedSet};
 /// What the HTTP layer learned about a request, carried in its extensions.
 #[derive(Debug, Clone)]
 pub struct RequestMeta {
+    /// Made by the host for this request.
     pub id: Arc<str>,
+    /// The client's own `X-Request-Id`, when short and plain (recorded beside ours).
+    pub client_request_id: Option<Arc<str>>,
     pub user_agent: Option<Arc<str>>,
+    /// The client address (through trusted proxies only).
     pub ip: Option<Arc<str>>,
 }
 
@@ -51,6 +56,8 @@ pub struct HostState {
     pub metrics: Option<Arc<Metrics>>,
     /// Confirmation before writes (`MCP_WRITE_CONFIRMATION`).
     pub confirmations: Confirmations,
+    /// Spent confirmations and rate limits, shared by replicas through Redis.
+    pub shared: Arc<SharedState>,
 }
 
 impl HostState {
@@ -60,6 +67,7 @@ impl HostState {
         db: Db,
         metrics: Option<Arc<Metrics>>,
         confirmations: Confirmations,
+        shared: Arc<SharedState>,
     ) -> Self {
         HostState {
             served: ServedSet::new(Served::new(registry), metrics.as_deref()),
@@ -67,6 +75,7 @@ impl HostState {
             db,
             metrics,
             confirmations,
+            shared,
         }
     }
 
@@ -125,6 +134,7 @@ impl McpHost {
             .cloned()
             .unwrap_or(RequestMeta {
                 id: Arc::from("-"),
+                client_request_id: None,
                 user_agent: None,
                 ip: None,
             });
@@ -182,6 +192,7 @@ impl McpHost {
             caller,
             db: Some(self.state.db.for_one_call()),
             request_id: meta.id.clone(),
+            client_request_id: meta.client_request_id.clone(),
             user_agent: meta.user_agent.clone(),
             ip: meta.ip.clone(),
             write_gate: gate,
@@ -373,7 +384,8 @@ impl ServerHandler for McpHost {
                 .and_then(|r| r.get(ask::CONFIRM_KEY));
             return match ask::answer_of(response) {
                 Answer::Confirmed => {
-                    if let Err(e) = confirmations.spend(state) {
+                    if let Err(e) = confirmations.spend(state, &self.state.shared).await {
+                        tracing::warn!(tool = %call.name, request_id = %call.bound.meta.id, "confirmation refused: {e}");
                         return Ok(json_error_result(&e.to_string()).into());
                     }
                     self.run(&call, WriteGate::confirmed(write)).await
@@ -390,6 +402,10 @@ impl ServerHandler for McpHost {
         let (gate, planned) = WriteGate::plan();
         let (outcome, took) = self.invoke(&call, gate).await;
         let planned = planned.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if matches!(outcome, Err(PluginFault::Budget(_))) {
+            // Over a budget (a second write, say): that is the answer, not a question.
+            return self.finish(&call, outcome, took);
+        }
         let Some(write) = planned else {
             // Not a write, or refused before writing: that is the answer.
             return self.finish(&call, outcome, took);

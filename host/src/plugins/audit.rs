@@ -24,6 +24,12 @@
 //!   - `memory_mib`: linear-memory cap of one instance.
 //!   - `output_bytes`: cap on what one call may return.
 //!   - `max_instances`: instances alive at once (further calls wait).
+//!   - `memory_budget_mib`: linear memory all instances may hold at once.
+//!   - `call_queue`, `call_queue_wait_ms`: calls that may wait for a slot or
+//!     memory, and for how long, before they are refused as busy.
+//!   - `budgets`: what one tool call may ask of the host: `imports`
+//!     (host-import calls), `rows` (rows read), `log_records`, `log_bytes`,
+//!     `writes` (write operations; always 1).
 //! - `signatures`: the signature policy.
 //!   - `required`: `ACCESS_MCP_REQUIRE_SIGNED`: unsigned or badly signed plugins are refused.
 //!   - `trusted_keys`: key ids of the trusted public keys, sorted.
@@ -39,7 +45,7 @@
 //!     `manifest`, `read-component`, `unsigned`, `bad-signature`,
 //!     `untrusted-key`, `compile`, `import-not-granted`, `unknown-grant`,
 //!     `link`, `no-exports`, `describe`, `bad-descriptor`, `duplicate-tool`,
-//!     `duplicate-prompt`; `message` is the loader's message (it names the
+//!     `duplicate-prompt`, `duplicate-plugin`; `message` is the loader's message (it names the
 //!     import, grant, key or tool concerned).
 //!   - `component`: the component's file name.
 //!   - `component_sha256`, `manifest_sha256`: lowercase hex SHA-256 of the two files.
@@ -101,6 +107,19 @@ pub struct Limits {
     pub memory_mib: u64,
     pub output_bytes: usize,
     pub max_instances: u32,
+    pub memory_budget_mib: u64,
+    pub call_queue: usize,
+    pub call_queue_wait_ms: u64,
+    pub budgets: Budgets,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Budgets {
+    pub imports: u32,
+    pub rows: u64,
+    pub log_records: u32,
+    pub log_bytes: u64,
+    pub writes: u32,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -241,6 +260,16 @@ impl Limits {
             memory_mib: cfg.plugin_memory_mib,
             output_bytes: cfg.plugin_output_bytes,
             max_instances: cfg.max_instances,
+            memory_budget_mib: cfg.memory_budget_mib,
+            call_queue: cfg.call_queue,
+            call_queue_wait_ms: cfg.call_queue_wait_ms,
+            budgets: Budgets {
+                imports: cfg.budgets.imports,
+                rows: cfg.budgets.rows,
+                log_records: cfg.budgets.log_records,
+                log_bytes: cfg.budgets.log_bytes,
+                writes: crate::sandbox::budget::WRITES_PER_CALL,
+            },
         }
     }
 }
@@ -347,6 +376,17 @@ impl AuditReport {
             o,
             "limits: deadline {} ms, memory {} MiB, output {} bytes, {} instances at once",
             l.deadline_ms, l.memory_mib, l.output_bytes, l.max_instances
+        );
+        let _ = writeln!(
+            o,
+            "host-wide: plugin memory budget {} MiB; up to {} calls wait at most {} ms for capacity",
+            l.memory_budget_mib, l.call_queue, l.call_queue_wait_ms
+        );
+        let b = &l.budgets;
+        let _ = writeln!(
+            o,
+            "per tool call: {} host-import calls, {} rows read, {} log records, {} log bytes, {} write operation",
+            b.imports, b.rows, b.log_records, b.log_bytes, b.writes
         );
         let keys = if self.signatures.trusted_keys.is_empty() {
             "none".to_string()

@@ -72,6 +72,11 @@ pub struct FolderArgs {
 
     #[command(flatten)]
     pub signatures: SignatureConfig,
+
+    /// Access's environment, which decides whether signatures are required by
+    /// default (as `serve`).
+    #[arg(long = "env", env = "ENV", default_value = "development")]
+    pub env: String,
 }
 
 /// How a command ended, for the exit status.
@@ -93,7 +98,7 @@ impl Outcome {
 
 /// Load a folder exactly as `serve` does and build its report.
 pub async fn audit(args: &FolderArgs) -> anyhow::Result<AuditReport> {
-    let policy = SignaturePolicy::from_config(&args.signatures)?;
+    let policy = SignaturePolicy::from_config(&args.signatures, &args.env)?;
     let loaded = folder::load(
         &args.sandbox,
         &args.plugins_dir,

@@ -61,7 +61,10 @@ pub async fn load(
     let engine = engine::build_engine(limits).map_err(|e| FolderError::Engine(format!("{e:#}")))?;
     engine::start_epoch_ticker(&engine);
     let cache = CompiledCache::new(&engine, cache_dir.or_else(CompiledCache::default_dir));
-    let sandbox = Arc::new(Sandbox::new(engine, limits.clone()));
+    let sandbox = Arc::new(
+        Sandbox::new(engine, limits.clone())
+            .map_err(|e| FolderError::Engine(format!("cannot start the sandbox threads: {e}")))?,
+    );
     let loader = Loader::new(sandbox.clone(), cache).with_signatures(signatures.clone());
 
     let mut loaded = Vec::new();

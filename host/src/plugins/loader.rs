@@ -80,6 +80,16 @@ pub enum LoadError {
         first: String,
         second: String,
     },
+    #[error(
+        "plugin name `{plugin}` is used by both {} and {}; the second is not loaded",
+        first.display(),
+        second.display()
+    )]
+    DuplicatePlugin {
+        plugin: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
 }
 
 impl LoadError {
@@ -101,6 +111,26 @@ impl LoadError {
             LoadError::BadDescriptor { .. } => "bad-descriptor",
             LoadError::DuplicateTool { .. } => "duplicate-tool",
             LoadError::DuplicatePrompt { .. } => "duplicate-prompt",
+            LoadError::DuplicatePlugin { .. } => "duplicate-plugin",
+        }
+    }
+
+    /// Whether this is a name collision between two plugins.
+    pub fn is_collision(&self) -> bool {
+        matches!(
+            self,
+            LoadError::DuplicateTool { .. }
+                | LoadError::DuplicatePrompt { .. }
+                | LoadError::DuplicatePlugin { .. }
+        )
+    }
+
+    /// The metric reason of a collision.
+    pub fn collision_reason(&self) -> &'static str {
+        match self {
+            LoadError::DuplicatePrompt { .. } => "prompt_collision",
+            LoadError::DuplicatePlugin { .. } => "plugin_name_collision",
+            _ => "tool_collision",
         }
     }
 }
@@ -309,15 +339,19 @@ impl Loader {
         if tools_export.is_none() && prompts_export.is_none() {
             return Err(LoadError::NoExports { plugin });
         }
-        let code = PluginCode {
+        let mut code = PluginCode {
             name: Arc::from(plugin.as_str()),
             pre,
             tools: tools_export,
             prompts: prompts_export,
+            // Until measured: the whole per-instance cap.
+            reserve_bytes: self.sandbox.limits().memory_bytes(),
         };
 
-        let (tools, prompts, instructions) = self.describe(&code).await?;
+        let (tools, prompts, instructions, peak) = self.describe(&code).await?;
+        code.reserve_bytes = peak.min(self.sandbox.limits().memory_bytes());
         validate_tools(&plugin, &tools)?;
+        validate_prompts(&plugin, &prompts, instructions.as_deref())?;
 
         let mut linked: Vec<String> = granted.into_iter().map(String::from).collect();
         linked.sort();
@@ -362,49 +396,49 @@ impl Loader {
         Ok(granted)
     }
 
-    async fn describe(
-        &self,
-        code: &PluginCode,
-    ) -> Result<(Vec<ToolDescriptor>, Vec<PromptDescriptor>, Option<String>), LoadError> {
+    /// Ask the plugin for its tools, prompts and instructions; also returns
+    /// the most linear memory one of these calls held (what a call of this
+    /// plugin reserves of the memory budget).
+    async fn describe(&self, code: &PluginCode) -> Result<Description, LoadError> {
         let plugin = code.name.to_string();
         let fault = |fault| LoadError::Describe {
             plugin: plugin.clone(),
             fault,
         };
-        let ctx = || CallContext::loading(code.name.clone());
+        let mut peak = 0usize;
+        let mut call = async |invocation| {
+            let ctx = CallContext::loading(code.name.clone());
+            let (returned, usage) = self.sandbox.invoke_measured(code, ctx, invocation).await;
+            peak = peak.max(usage.memory_peak_bytes);
+            returned.map_err(fault)
+        };
         let mut tools = Vec::new();
         let mut prompts = Vec::new();
         let mut instructions = None;
         if code.tools.is_some()
-            && let Returned::Tools(t) = self
-                .sandbox
-                .invoke(code, ctx(), Invocation::ListTools)
-                .await
-                .map_err(fault)?
+            && let Returned::Tools(t) = call(Invocation::ListTools).await?
         {
             tools = t;
         }
         if code.prompts.is_some() {
-            if let Returned::Prompts(p) = self
-                .sandbox
-                .invoke(code, ctx(), Invocation::ListPrompts)
-                .await
-                .map_err(fault)?
-            {
+            if let Returned::Prompts(p) = call(Invocation::ListPrompts).await? {
                 prompts = p;
             }
-            if let Returned::Instructions(i) = self
-                .sandbox
-                .invoke(code, ctx(), Invocation::Instructions)
-                .await
-                .map_err(fault)?
-            {
+            if let Returned::Instructions(i) = call(Invocation::Instructions).await? {
                 instructions = i;
             }
         }
-        Ok((tools, prompts, instructions))
+        Ok((tools, prompts, instructions, peak))
     }
 }
+
+/// What a plugin says of itself, and the memory that took.
+type Description = (
+    Vec<ToolDescriptor>,
+    Vec<PromptDescriptor>,
+    Option<String>,
+    usize,
+);
 
 /// A linker with WASI (denied by the per-call context) and exactly the granted capabilities.
 fn build_linker(
@@ -434,12 +468,41 @@ pub fn required_imports(component: &Component, engine: &wasmtime::Engine) -> Vec
     names
 }
 
+/// Bounds on what a plugin says of itself, checked at load: every byte of a
+/// descriptor goes to every client on every `tools/list`.
+pub mod descriptor_limits {
+    /// Tools one plugin may serve.
+    pub const TOOLS: usize = 256;
+    /// A tool's or prompt's title.
+    pub const TITLE_BYTES: usize = 256;
+    /// A tool's or prompt's description.
+    pub const DESCRIPTION_BYTES: usize = 16 * 1024;
+    /// An input or output schema (JSON text).
+    pub const SCHEMA_BYTES: usize = 64 * 1024;
+    /// Everything one plugin's tools say, together.
+    pub const TOTAL_BYTES: usize = 1024 * 1024;
+    /// Prompts one plugin may serve, and arguments per prompt.
+    pub const PROMPTS: usize = 64;
+    pub const PROMPT_ARGUMENTS: usize = 32;
+    /// The server instructions a plugin contributes.
+    pub const INSTRUCTIONS_BYTES: usize = 32 * 1024;
+}
+
 fn validate_tools(plugin: &str, tools: &[ToolDescriptor]) -> Result<(), LoadError> {
+    use descriptor_limits as max;
     let bad = |detail: String| LoadError::BadDescriptor {
         plugin: plugin.to_string(),
         detail,
     };
+    if tools.len() > max::TOOLS {
+        return Err(bad(format!(
+            "it lists {} tools; at most {} are served per plugin",
+            tools.len(),
+            max::TOOLS
+        )));
+    }
     let mut seen = BTreeSet::new();
+    let mut total = 0usize;
     for t in tools {
         let name_ok = !t.name.is_empty()
             && t.name.len() <= 128
@@ -447,10 +510,46 @@ fn validate_tools(plugin: &str, tools: &[ToolDescriptor]) -> Result<(), LoadErro
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if !name_ok {
-            return Err(bad(format!("tool name `{}` is not valid", t.name)));
+            return Err(bad(format!(
+                "tool name `{}` is not valid",
+                t.name.escape_debug()
+            )));
         }
         if !seen.insert(t.name.as_str()) {
             return Err(bad(format!("tool `{}` is listed twice", t.name)));
+        }
+        let sizes = [
+            (
+                "title",
+                t.title.as_ref().map_or(0, String::len),
+                max::TITLE_BYTES,
+            ),
+            ("description", t.description.len(), max::DESCRIPTION_BYTES),
+            ("input schema", t.input_schema.len(), max::SCHEMA_BYTES),
+            (
+                "output schema",
+                t.output_schema.as_ref().map_or(0, String::len),
+                max::SCHEMA_BYTES,
+            ),
+        ];
+        for (what, len, cap) in sizes {
+            if len > cap {
+                return Err(bad(format!(
+                    "tool `{}` has a {what} of {len} bytes; at most {cap} are served",
+                    t.name
+                )));
+            }
+            total += len;
+        }
+        if let Some(scope) = &t.required_scope
+            && !crate::caller::KNOWN_SCOPES.contains(&scope.as_str())
+        {
+            return Err(bad(format!(
+                "tool `{}` requires scope `{}`, which this host does not know (it knows {})",
+                t.name,
+                scope.escape_debug(),
+                crate::caller::KNOWN_SCOPES.join(", ")
+            )));
         }
         for (what, schema) in [
             ("input", Some(&t.input_schema)),
@@ -468,6 +567,75 @@ fn validate_tools(plugin: &str, tools: &[ToolDescriptor]) -> Result<(), LoadErro
                 }
             }
         }
+    }
+    if total > max::TOTAL_BYTES {
+        return Err(bad(format!(
+            "its tool descriptors total {total} bytes; at most {} are served per plugin",
+            max::TOTAL_BYTES
+        )));
+    }
+    Ok(())
+}
+
+fn validate_prompts(
+    plugin: &str,
+    prompts: &[PromptDescriptor],
+    instructions: Option<&str>,
+) -> Result<(), LoadError> {
+    use descriptor_limits as max;
+    let bad = |detail: String| LoadError::BadDescriptor {
+        plugin: plugin.to_string(),
+        detail,
+    };
+    if prompts.len() > max::PROMPTS {
+        return Err(bad(format!(
+            "it lists {} prompts; at most {} are served per plugin",
+            prompts.len(),
+            max::PROMPTS
+        )));
+    }
+    for p in prompts {
+        let name_ok = !p.name.is_empty()
+            && p.name.len() <= 128
+            && p.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !name_ok {
+            return Err(bad(format!(
+                "prompt name `{}` is not valid",
+                p.name.escape_debug()
+            )));
+        }
+        let description = p.description.as_ref().map_or(0, String::len);
+        let title = p.title.as_ref().map_or(0, String::len);
+        let arguments: usize = p
+            .arguments
+            .iter()
+            .map(|a| a.name.len() + a.description.as_ref().map_or(0, String::len))
+            .sum();
+        if description > max::DESCRIPTION_BYTES
+            || title > max::TITLE_BYTES
+            || p.arguments.len() > max::PROMPT_ARGUMENTS
+            || arguments > max::DESCRIPTION_BYTES
+        {
+            return Err(bad(format!(
+                "prompt `{}` is described at more length than is served (title {}, description {}, {} arguments of at most {} bytes)",
+                p.name,
+                max::TITLE_BYTES,
+                max::DESCRIPTION_BYTES,
+                max::PROMPT_ARGUMENTS,
+                max::DESCRIPTION_BYTES
+            )));
+        }
+    }
+    if let Some(i) = instructions
+        && i.len() > max::INSTRUCTIONS_BYTES
+    {
+        return Err(bad(format!(
+            "its server instructions are {} bytes; at most {} are served",
+            i.len(),
+            max::INSTRUCTIONS_BYTES
+        )));
     }
     Ok(())
 }

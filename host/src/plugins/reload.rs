@@ -11,6 +11,10 @@
 //!   holds the snapshot it started with and finishes on that version.
 //! - A plugin that fails to load while an earlier version of it (same manifest
 //!   path) is being served keeps that version serving; the failure is logged.
+//! - A name belongs to the plugin serving it: a new plugin (whatever its file
+//!   name) that exports a tool or prompt already served is refused (logged,
+//!   and counted in `access_mcp_plugin_reload_refusals`), and so is a new
+//!   version that would take a name from another plugin.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -69,7 +73,9 @@ impl Reloader {
         Reloader { loader, dir, state }
     }
 
-    /// Load the folder again and swap the result in.
+    /// Load the folder again and swap the result in. A name (plugin, tool,
+    /// prompt) stays with the plugin serving it: a newcomer or a new version
+    /// that would take one is refused (see [`Registry::build_over`]).
     pub async fn reload(&self) -> ReloadOutcome {
         let current = self.state.served.load();
         let mut outcome = ReloadOutcome::default();
@@ -81,27 +87,40 @@ impl Reloader {
                 return outcome;
             }
         };
-        let mut loaded: Vec<Arc<LoadedPlugin>> = Vec::new();
+        let mut established: Vec<(usize, Arc<LoadedPlugin>, Arc<LoadedPlugin>)> = Vec::new();
+        let mut newcomers: Vec<Arc<LoadedPlugin>> = Vec::new();
         for (path, result) in results {
-            match result {
-                Ok(p) => loaded.push(Arc::new(p)),
-                Err(e) => match previous_of(&current.registry, &path) {
-                    Some(old) => {
-                        tracing::error!(plugin = %old.manifest.name, version = %old.manifest.version,
-                            "plugin reload failed, the previous version keeps serving: {e}");
-                        outcome.kept_previous.push(old.manifest.name.clone());
-                        loaded.push(old);
-                    }
-                    None => {
-                        tracing::error!("plugin not loaded: {e}");
-                        outcome.failed.push(e.to_string());
-                    }
-                },
+            let previous = position_of(&current.registry, &path);
+            match (result, previous) {
+                (Ok(p), Some((at, old))) => established.push((at, Arc::new(p), old)),
+                (Ok(p), None) => newcomers.push(Arc::new(p)),
+                (Err(e), Some((at, old))) => {
+                    tracing::error!(plugin = %old.manifest.name, version = %old.manifest.version,
+                        "plugin reload failed, the previous version keeps serving: {e}");
+                    outcome.kept_previous.push(old.manifest.name.clone());
+                    established.push((at, old.clone(), old));
+                }
+                (Err(e), None) => {
+                    tracing::error!("plugin not loaded: {e}");
+                    outcome.failed.push(e.to_string());
+                }
             }
         }
-        let (registry, refused) = Registry::build(loaded);
+        established.sort_by_key(|(at, ..)| *at);
+        let established = established
+            .into_iter()
+            .map(|(_, candidate, previous)| (candidate, previous))
+            .collect();
+        let (registry, refused) = Registry::build_over(&current.registry, established, newcomers);
         for (plugin, e) in refused {
-            tracing::error!(plugin = %plugin.manifest.name, "plugin not loaded: {e}");
+            if e.is_collision() {
+                tracing::error!(plugin = %plugin.manifest.name, "plugin refused on reload, the plugin serving the name keeps it: {e}");
+                if let Some(m) = &self.state.metrics {
+                    m.count_reload_refusal(e.collision_reason());
+                }
+            } else {
+                tracing::error!(plugin = %plugin.manifest.name, "plugin not loaded: {e}");
+            }
             outcome.failed.push(e.to_string());
         }
         outcome.served = registry
@@ -156,12 +175,13 @@ impl Reloader {
     }
 }
 
-fn previous_of(registry: &Registry, manifest_path: &Path) -> Option<Arc<LoadedPlugin>> {
+/// The plugin `registry` serves from `manifest_path`, and its place there.
+fn position_of(registry: &Registry, manifest_path: &Path) -> Option<(usize, Arc<LoadedPlugin>)> {
     registry
         .plugins
         .iter()
-        .find(|p| p.manifest_path == manifest_path)
-        .cloned()
+        .position(|p| p.manifest_path == manifest_path)
+        .map(|i| (i, registry.plugins[i].clone()))
 }
 
 #[cfg(unix)]

@@ -46,10 +46,15 @@
 //! # Trust
 //!
 //! `ACCESS_MCP_TRUSTED_KEYS` (`--trusted-keys`) names a public-key file or a
-//! folder whose `*.pub` files are read. With `ACCESS_MCP_REQUIRE_SIGNED=true`
-//! (`--require-signed`) the loader refuses a plugin that is unsigned, whose
-//! signature is invalid, or that is signed by a key not trusted; the other
-//! plugins keep loading. Without it the status is only reported.
+//! folder whose `*.pub` files are read. When signatures are required the
+//! loader refuses a plugin that is unsigned, whose signature is invalid, or
+//! that is signed by a key not trusted; the other plugins keep loading.
+//! Otherwise the status is only reported.
+//!
+//! They are required by default outside development: with `ENV` other than
+//! `development` or `test`, unless `ACCESS_MCP_REQUIRE_SIGNED=false` is set
+//! explicitly (which `serve` logs as a warning at startup).
+//! `ACCESS_MCP_REQUIRE_SIGNED=true` requires them in any environment.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -77,10 +82,20 @@ pub struct SignatureConfig {
     #[arg(long, env = "ACCESS_MCP_TRUSTED_KEYS")]
     pub trusted_keys: Option<PathBuf>,
 
-    /// Refuse to load any plugin that is not signed by a trusted key.
-    #[arg(long, env = "ACCESS_MCP_REQUIRE_SIGNED", default_value = "false",
+    /// Refuse to load any plugin that is not signed by a trusted key. Unset:
+    /// required unless `ENV` is `development` or `test`.
+    #[arg(long, env = "ACCESS_MCP_REQUIRE_SIGNED", num_args = 0..=1,
+          default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
-    pub require_signed: bool,
+    pub require_signed: Option<bool>,
+}
+
+impl SignatureConfig {
+    /// Whether signatures are required in environment `env` (Access's `ENV`).
+    pub fn required_in(&self, env: &str) -> bool {
+        self.require_signed
+            .unwrap_or(!matches!(env, "development" | "test"))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,9 +111,9 @@ pub enum KeyError {
     #[error("{0} holds no {1} line")]
     Empty(PathBuf, &'static str),
     #[error(
-        "ACCESS_MCP_REQUIRE_SIGNED is on but no trusted key is configured (set ACCESS_MCP_TRUSTED_KEYS)"
+        "signed plugins are required (ACCESS_MCP_REQUIRE_SIGNED, or by default with ENV={0}) but no trusted key is configured: set ACCESS_MCP_TRUSTED_KEYS (see docs/security.md), or ACCESS_MCP_REQUIRE_SIGNED=false to load unsigned plugins"
     )]
-    RequiredWithoutKeys,
+    RequiredWithoutKeys(String),
     #[error("cannot write {0}: {1}")]
     Write(PathBuf, std::io::Error),
     #[error("{0} already exists; not overwriting it")]
@@ -228,17 +243,19 @@ impl SignaturePolicy {
         SignaturePolicy { trusted, required }
     }
 
-    /// The policy of `ACCESS_MCP_TRUSTED_KEYS` and `ACCESS_MCP_REQUIRE_SIGNED`.
-    /// Requiring signatures with no trusted key is a configuration error.
-    pub fn from_config(cfg: &SignatureConfig) -> Result<Self, KeyError> {
+    /// The policy of `ACCESS_MCP_TRUSTED_KEYS` and `ACCESS_MCP_REQUIRE_SIGNED`
+    /// in environment `env`. Requiring signatures with no trusted key is a
+    /// configuration error.
+    pub fn from_config(cfg: &SignatureConfig, env: &str) -> Result<Self, KeyError> {
         let trusted = match &cfg.trusted_keys {
             Some(p) => TrustedKeys::load(p)?,
             None => TrustedKeys::default(),
         };
-        if cfg.require_signed && trusted.is_empty() {
-            return Err(KeyError::RequiredWithoutKeys);
+        let required = cfg.required_in(env);
+        if required && trusted.is_empty() {
+            return Err(KeyError::RequiredWithoutKeys(env.to_string()));
         }
-        Ok(SignaturePolicy::new(trusted, cfg.require_signed))
+        Ok(SignaturePolicy::new(trusted, required))
     }
 
     /// The signature status of a plugin: its manifest's path and exact bytes,
@@ -689,16 +706,28 @@ mod tests {
     fn requiring_signatures_without_keys_is_a_configuration_error() {
         let cfg = SignatureConfig {
             trusted_keys: None,
-            require_signed: true,
+            require_signed: Some(true),
         };
         assert!(matches!(
-            SignaturePolicy::from_config(&cfg),
-            Err(KeyError::RequiredWithoutKeys)
+            SignaturePolicy::from_config(&cfg, "development"),
+            Err(KeyError::RequiredWithoutKeys(_))
         ));
         let cfg = SignatureConfig {
             trusted_keys: None,
-            require_signed: false,
+            require_signed: Some(false),
         };
-        assert!(!SignaturePolicy::from_config(&cfg).unwrap().required);
+        assert!(
+            !SignaturePolicy::from_config(&cfg, "production")
+                .unwrap()
+                .required
+        );
+        // Unset: required outside development and test.
+        let unset = SignatureConfig::default();
+        assert!(unset.required_in("production") && unset.required_in("staging"));
+        assert!(!unset.required_in("development") && !unset.required_in("test"));
+        assert!(matches!(
+            SignaturePolicy::from_config(&unset, "production"),
+            Err(KeyError::RequiredWithoutKeys(_))
+        ));
     }
 }

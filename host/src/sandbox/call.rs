@@ -5,12 +5,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
 use wasmtime::component::InstancePre;
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
+use super::admission::{Admission, AdmissionLimits};
+use super::budget::{BudgetExceeded, BudgetUse};
 use super::fault::PluginFault;
 use super::json_check::{checked_object, parsed_object};
+use super::runtime::SandboxRuntime;
 use super::state::{CallContext, CallState};
 use crate::bindings::plugin_types::{PromptDescriptor, PromptResult, ToolDescriptor, ToolOutput};
 use crate::bindings::{prompt_provider, tool_provider};
@@ -30,8 +32,10 @@ pub struct PluginCode {
     pub pre: InstancePre<CallState>,
     pub tools: Option<tool_provider::GuestIndices>,
     pub prompts: Option<prompt_provider::GuestIndices>,
+    /// Linear memory an instance needs to start, measured when the plugin was
+    /// loaded: what a call reserves of the host-wide memory budget on admission.
+    pub reserve_bytes: usize,
 }
-
 /// One export call.
 #[derive(Debug, Clone)]
 pub enum Invocation {
@@ -88,29 +92,53 @@ pub enum Returned {
     RawToolOutput(Result<ToolOutput, String>),
 }
 
-/// The shared engine plus the limits every call runs under.
+/// What one call used: of its budgets, of memory, and of time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallUsage {
+    pub budget: BudgetUse,
+    pub memory_peak_bytes: usize,
+    pub took: Duration,
+}
+
+/// The shared engine, the limits every call runs under, admission, and the
+/// threads calls run on.
 pub struct Sandbox {
+    shared: Arc<Shared>,
+    admission: Admission,
+    runtime: SandboxRuntime,
+}
+
+/// What a call's task needs of the sandbox.
+struct Shared {
     engine: Engine,
     limits: SandboxConfig,
-    slots: Arc<Semaphore>,
 }
 
 impl Sandbox {
-    pub fn new(engine: Engine, limits: SandboxConfig) -> Self {
-        let slots = Arc::new(Semaphore::new(limits.max_instances.max(1) as usize));
-        Sandbox {
-            engine,
-            limits,
-            slots,
-        }
+    pub fn new(engine: Engine, limits: SandboxConfig) -> std::io::Result<Self> {
+        let admission = Admission::new(AdmissionLimits {
+            instances: limits.max_instances,
+            memory_bytes: limits.memory_budget_bytes(),
+            queue: limits.call_queue,
+            queue_wait: Duration::from_millis(limits.call_queue_wait_ms),
+        });
+        let threads = match limits.sandbox_threads {
+            0 => SandboxRuntime::default_threads(),
+            n => n,
+        };
+        Ok(Sandbox {
+            shared: Arc::new(Shared { engine, limits }),
+            admission,
+            runtime: SandboxRuntime::new(threads)?,
+        })
     }
 
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        &self.shared.engine
     }
 
     pub fn limits(&self) -> &SandboxConfig {
-        &self.limits
+        &self.shared.limits
     }
 
     /// Run one export call in a fresh instance.
@@ -120,134 +148,192 @@ impl Sandbox {
         ctx: CallContext,
         invocation: Invocation,
     ) -> Result<Returned, PluginFault> {
-        let plugin = code.name.to_string();
-        let _slot = self
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| PluginFault::Instantiate {
-                plugin: plugin.clone(),
-                detail: "the host is shutting down".into(),
-            })?;
-
-        let deadline = self.limits.deadline();
-        let mut store = Store::new(
-            &self.engine,
-            CallState::new(ctx, self.limits.memory_bytes()),
-        );
-        store.limiter(|s| &mut s.limiter);
-        let started = Instant::now();
-        let deadline_at = started + deadline;
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            let now = Instant::now();
-            if now >= deadline_at {
-                Err(Trap::Interrupt.into())
-            } else if now - started >= YIELD_AFTER {
-                // A long call yields to the async runtime each tick, so a busy
-                // plugin never starves the others.
-                Ok(UpdateDeadline::Yield(1))
-            } else {
-                Ok(UpdateDeadline::Continue(1))
-            }
-        });
-
-        let form = match &invocation {
-            Invocation::CallTool { structured, .. } => *structured,
-            _ => StructuredForm::Text,
-        };
-        // Backstop for time spent outside wasm (host imports), checked by tokio.
-        let outer = deadline + Duration::from_millis(250);
-        let result = tokio::time::timeout(outer, run(&mut store, code, invocation)).await;
-        let returned = match result {
-            Err(_elapsed) => {
-                return Err(PluginFault::Deadline {
-                    plugin,
-                    ms: self.limits.plugin_deadline_ms,
-                });
-            }
-            Ok(Err(e)) => return Err(self.classify(plugin, e, &store)),
-            Ok(Ok(r)) => r,
-        };
-        self.check_output(&plugin, returned, form)
+        self.invoke_measured(code, ctx, invocation).await.0
     }
 
-    fn classify(
+    /// Run one export call in a fresh instance, and say what it used.
+    pub async fn invoke_measured(
         &self,
-        plugin: String,
-        err: wasmtime::Error,
-        store: &Store<CallState>,
-    ) -> PluginFault {
-        if store.data().limiter.exceeded {
-            return PluginFault::Memory {
-                plugin,
-                mib: self.limits.plugin_memory_mib,
-            };
-        }
-        if let Some(trap) = err.downcast_ref::<Trap>() {
-            if *trap == Trap::Interrupt {
-                return PluginFault::Deadline {
-                    plugin,
-                    ms: self.limits.plugin_deadline_ms,
+        code: &PluginCode,
+        ctx: CallContext,
+        invocation: Invocation,
+    ) -> (Result<Returned, PluginFault>, CallUsage) {
+        let admitted = match self.admission.admit(code.reserve_bytes).await {
+            Ok(a) => a,
+            Err(busy) => {
+                let fault = PluginFault::Busy {
+                    detail: busy.to_string(),
                 };
+                return (Err(fault), CallUsage::default());
             }
-            return PluginFault::Trap {
+        };
+        let shared = self.shared.clone();
+        let code = code.clone();
+        let plugin = code.name.clone();
+        let work = async move {
+            let _slot = admitted.slot;
+            let limits = &shared.limits;
+            let mut store = Store::new(
+                &shared.engine,
+                CallState::new(
+                    ctx,
+                    limits.memory_bytes(),
+                    Some(admitted.lease),
+                    limits.budgets,
+                ),
+            );
+            store.limiter(|s| &mut s.limiter);
+            let started = Instant::now();
+            let deadline = limits.deadline();
+            let deadline_at = started + deadline;
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_callback(move |_| {
+                let now = Instant::now();
+                if now >= deadline_at {
+                    Err(Trap::Interrupt.into())
+                } else if now - started >= YIELD_AFTER {
+                    // A long call yields to the runtime each tick, so a busy
+                    // plugin never starves the others.
+                    Ok(UpdateDeadline::Yield(1))
+                } else {
+                    Ok(UpdateDeadline::Continue(1))
+                }
+            });
+            let form = match &invocation {
+                Invocation::CallTool { structured, .. } => *structured,
+                _ => StructuredForm::Text,
+            };
+            // Backstop for time spent outside wasm (host imports), checked by tokio.
+            let outer = deadline + Duration::from_millis(250);
+            let result = tokio::time::timeout(outer, run(&mut store, &code, invocation)).await;
+            let usage = CallUsage {
+                budget: store.data().budget_used(),
+                memory_peak_bytes: store.data().limiter.peak_bytes(),
+                took: started.elapsed(),
+            };
+            let plugin = code.name.to_string();
+            let returned = match result {
+                Err(_elapsed) => Err(PluginFault::Deadline {
+                    plugin,
+                    ms: limits.plugin_deadline_ms,
+                }),
+                Ok(Err(e)) => Err(classify(limits, plugin, e, &store)),
+                Ok(Ok(r)) => check_output(limits, &plugin, r, form),
+            };
+            Ok((returned, usage))
+        };
+        match self.runtime.run(&plugin, work).await {
+            Ok((returned, usage)) => {
+                tracing::debug!(
+                    target: "access_mcp::sandbox::usage",
+                    plugin = %plugin,
+                    imports = usage.budget.imports,
+                    rows = usage.budget.rows,
+                    log_records = usage.budget.log_records,
+                    log_bytes = usage.budget.log_bytes,
+                    writes = usage.budget.writes,
+                    memory_peak_kib = usage.memory_peak_bytes / 1024,
+                    micros = usage.took.as_micros() as u64,
+                    "call usage"
+                );
+                (returned, usage)
+            }
+            Err(fault) => (Err(fault), CallUsage::default()),
+        }
+    }
+}
+
+/// Name what ended a call that did not return.
+fn classify(
+    limits: &SandboxConfig,
+    plugin: String,
+    err: wasmtime::Error,
+    store: &Store<CallState>,
+) -> PluginFault {
+    let state = store.data();
+    if let Some(over) = &state.over_budget {
+        return PluginFault::Budget(over.clone());
+    }
+    if let Some(over) = err.downcast_ref::<BudgetExceeded>() {
+        return PluginFault::Budget(over.clone());
+    }
+    if state.limiter.budget_exhausted {
+        return PluginFault::Busy {
+            detail: format!(
+                "plugin `{plugin}` needed more memory than the host's plugin memory budget of {} MiB has free",
+                limits.memory_budget_mib
+            ),
+        };
+    }
+    if state.limiter.exceeded {
+        return PluginFault::Memory {
+            plugin,
+            mib: limits.plugin_memory_mib,
+        };
+    }
+    if let Some(trap) = err.downcast_ref::<Trap>() {
+        if *trap == Trap::Interrupt {
+            return PluginFault::Deadline {
                 plugin,
-                detail: trap.to_string(),
+                ms: limits.plugin_deadline_ms,
             };
         }
-        let detail = format!("{err:#}");
-        if detail.contains("instantiat") || detail.contains("maximum concurrent") {
-            return PluginFault::Instantiate { plugin, detail };
-        }
-        PluginFault::Trap {
+        return PluginFault::Trap {
             plugin,
-            detail: detail.lines().next().unwrap_or_default().to_string(),
-        }
+            detail: trap.to_string(),
+        };
     }
+    let detail = format!("{err:#}");
+    if detail.contains("instantiat") || detail.contains("maximum concurrent") {
+        return PluginFault::Instantiate { plugin, detail };
+    }
+    PluginFault::Trap {
+        plugin,
+        detail: detail.lines().next().unwrap_or_default().to_string(),
+    }
+}
 
-    /// Enforce the output cap and the shape of what the plugin returned.
-    fn check_output(
-        &self,
-        plugin: &str,
-        returned: Returned,
-        form: StructuredForm,
-    ) -> Result<Returned, PluginFault> {
-        let cap = self.limits.plugin_output_bytes;
-        let bytes = output_size(&returned);
-        if bytes > cap {
-            return Err(PluginFault::OutputTooLarge {
-                plugin: plugin.to_string(),
-                bytes,
-                cap,
-            });
-        }
-        let Returned::RawToolOutput(raw) = returned else {
-            return Ok(returned);
-        };
-        let out = match raw {
-            Err(e) => return Ok(Returned::ToolOutput(Err(e))),
-            Ok(out) => out,
-        };
-        let malformed = |detail: String| PluginFault::MalformedOutput {
+/// Enforce the output cap and the shape of what the plugin returned.
+fn check_output(
+    limits: &SandboxConfig,
+    plugin: &str,
+    returned: Returned,
+    form: StructuredForm,
+) -> Result<Returned, PluginFault> {
+    let cap = limits.plugin_output_bytes;
+    let bytes = output_size(&returned);
+    if bytes > cap {
+        return Err(PluginFault::OutputTooLarge {
             plugin: plugin.to_string(),
-            detail,
-        };
-        let structured = match (out.structured_content, form) {
-            (None, _) => None,
-            (Some(text), StructuredForm::Text) => Some(Structured::Text(
-                checked_object(text).map_err(|e| malformed(e.to_string()))?,
-            )),
-            (Some(text), StructuredForm::Value) => Some(Structured::Value(
-                parsed_object(&text).map_err(|e| malformed(e.to_string()))?,
-            )),
-        };
-        Ok(Returned::ToolOutput(Ok(CheckedOutput {
-            text: out.text,
-            structured,
-            is_error: out.is_error,
-        })))
+            bytes,
+            cap,
+        });
     }
+    let Returned::RawToolOutput(raw) = returned else {
+        return Ok(returned);
+    };
+    let out = match raw {
+        Err(e) => return Ok(Returned::ToolOutput(Err(e))),
+        Ok(out) => out,
+    };
+    let malformed = |detail: String| PluginFault::MalformedOutput {
+        plugin: plugin.to_string(),
+        detail,
+    };
+    let structured = match (out.structured_content, form) {
+        (None, _) => None,
+        (Some(text), StructuredForm::Text) => Some(Structured::Text(
+            checked_object(text).map_err(|e| malformed(e.to_string()))?,
+        )),
+        (Some(text), StructuredForm::Value) => Some(Structured::Value(
+            parsed_object(&text).map_err(|e| malformed(e.to_string()))?,
+        )),
+    };
+    Ok(Returned::ToolOutput(Ok(CheckedOutput {
+        text: out.text,
+        structured,
+        is_error: out.is_error,
+    })))
 }
 
 async fn run(

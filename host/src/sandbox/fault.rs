@@ -19,6 +19,12 @@ pub enum PluginFault {
     MalformedOutput { plugin: String, detail: String },
     #[error("plugin `{plugin}` could not be started: {detail}")]
     Instantiate { plugin: String, detail: String },
+    /// Over one of the per-call budgets (the message names plugin, budget and limit).
+    #[error("{0}")]
+    Budget(super::budget::BudgetExceeded),
+    /// The host has no capacity for this call now; retrying later may succeed.
+    #[error("the server is busy ({detail}); nothing was done, retry shortly")]
+    Busy { detail: String },
 }
 
 impl PluginFault {
@@ -31,6 +37,8 @@ impl PluginFault {
             PluginFault::OutputTooLarge { .. } => "output_cap",
             PluginFault::MalformedOutput { .. } => "malformed_output",
             PluginFault::Instantiate { .. } => "instantiate",
+            PluginFault::Budget(_) => "budget",
+            PluginFault::Busy { .. } => "busy",
         }
     }
 }

@@ -7,8 +7,9 @@
 //! surrogate pairs, number ranges, nesting depth, trailing characters) while
 //! keeping nothing, so a large page costs a scan instead of a tree of maps.
 
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// Why structured content was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -19,11 +20,20 @@ pub enum JsonCheckError {
     Invalid(String),
 }
 
+/// The error text of a repeated key (a client's parser would keep one of the
+/// two values, and which one differs between parsers).
+fn duplicate(key: &str) -> String {
+    format!(
+        "the key \"{}\" appears twice in one object",
+        crate::logtext::escaped(key, 64)
+    )
+}
+
 /// `text` if it is one JSON object, with any CR or LF (which valid JSON can only
 /// hold as whitespace between tokens) turned into spaces, so the text also fits
 /// on one line of a server-sent event.
 pub fn checked_object(mut text: String) -> Result<String, JsonCheckError> {
-    serde_json::from_str::<Strict>(&text).map_err(|e| JsonCheckError::Invalid(e.to_string()))?;
+    strict_check(&text)?;
     // Valid JSON whose first token is `{` is one object.
     if text.trim_start().as_bytes().first() != Some(&b'{') {
         return Err(JsonCheckError::NotAnObject);
@@ -38,6 +48,8 @@ pub fn checked_object(mut text: String) -> Result<String, JsonCheckError> {
 /// `text` parsed, if it is one JSON object: for where the host needs the value
 /// itself (stateful mode), one parse that is also the check.
 pub fn parsed_object(text: &str) -> Result<serde_json::Value, JsonCheckError> {
+    // A `Value` keeps the last of two equal keys: refuse them first.
+    strict_check(text)?;
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| JsonCheckError::Invalid(e.to_string()))?;
     if !value.is_object() {
@@ -46,52 +58,135 @@ pub fn parsed_object(text: &str) -> Result<serde_json::Value, JsonCheckError> {
     Ok(value)
 }
 
-/// Any JSON value, parsed and dropped as it goes.
-struct Strict;
+/// Check `text` is one JSON value with no key twice in any object.
+fn strict_check(text: &str) -> Result<(), JsonCheckError> {
+    let mut keys = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(text);
+    StrictSeed { keys: &mut keys }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| JsonCheckError::Invalid(e.to_string()))
+}
 
-impl<'de> Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+/// A key of an object being checked: a cheap fingerprint, then the text.
+type Key<'de> = (u64, Cow<'de, str>);
+
+/// Any JSON value, parsed and dropped as it goes; `keys` is a stack shared by
+/// the nested objects (each checks its own keys, then pops them), so a whole
+/// check allocates one list, not one per object.
+struct StrictSeed<'a, 'de> {
+    keys: &'a mut Vec<Key<'de>>,
+}
+
+impl<'de> DeserializeSeed<'de> for StrictSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         // `deserialize_any` (not `deserialize_ignored_any`) so strings are
         // unescaped and numbers converted, as they are for a `Value`.
-        d.deserialize_any(StrictVisitor)
+        d.deserialize_any(StrictVisitor { keys: self.keys })
     }
 }
 
-struct StrictVisitor;
+struct StrictVisitor<'a, 'de> {
+    keys: &'a mut Vec<Key<'de>>,
+}
 
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Strict;
+/// Length and the first and last eight bytes, mixed: equal keys have equal
+/// fingerprints, and unequal keys of one object rarely do.
+fn fingerprint(key: &str) -> u64 {
+    let b = key.as_bytes();
+    let word = |s: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..s.len()].copy_from_slice(s);
+        u64::from_le_bytes(w)
+    };
+    let n = b.len();
+    let head = word(&b[..n.min(8)]);
+    let tail = word(&b[n.saturating_sub(8)..]);
+    (n as u64) ^ head.rotate_left(17) ^ tail.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl<'de> Visitor<'de> for StrictVisitor<'_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Strict, E> {
-        Ok(Strict)
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Strict, E> {
-        Ok(Strict)
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Strict, E> {
-        Ok(Strict)
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Strict, E> {
-        Ok(Strict)
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Strict, E> {
-        Ok(Strict)
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Strict, E> {
-        Ok(Strict)
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
-        while seq.next_element::<Strict>()?.is_some() {}
-        Ok(Strict)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(StrictSeed {
+                keys: &mut *self.keys,
+            })?
+            .is_some()
+        {}
+        Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
-        while map.next_key::<Strict>()?.is_some() {
-            map.next_value::<Strict>()?;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let start = self.keys.len();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let fp = fingerprint(&key);
+            if self.keys[start..]
+                .iter()
+                .any(|(f, k)| *f == fp && *k == key)
+            {
+                return Err(de::Error::custom(duplicate(&key)));
+            }
+            self.keys.push((fp, key));
+            map.next_value_seed(StrictSeed {
+                keys: &mut *self.keys,
+            })?;
         }
-        Ok(Strict)
+        self.keys.truncate(start);
+        Ok(())
+    }
+}
+
+/// An object key, borrowed from the text when it holds no escape.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(s))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(s.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(s))
     }
 }
 
@@ -124,7 +219,7 @@ mod tests {
         ];
         for case in cases {
             let value = serde_json::from_str::<serde_json::Value>(case).is_ok();
-            let strict = serde_json::from_str::<Strict>(case).is_ok();
+            let strict = strict_check(case).is_ok();
             assert_eq!(value, strict, "{case}");
         }
     }
@@ -134,7 +229,7 @@ mod tests {
         for depth in [100, 127, 128, 129, 200] {
             let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
             let value = serde_json::from_str::<serde_json::Value>(&text).is_ok();
-            let strict = serde_json::from_str::<Strict>(&text).is_ok();
+            let strict = strict_check(&text).is_ok();
             assert_eq!(value, strict, "depth {depth}");
         }
     }
@@ -187,6 +282,28 @@ mod tests {
             checked_object(r#"{"a":1}"#.into()).as_deref(),
             Ok(r#"{"a":1}"#)
         );
+    }
+
+    #[test]
+    fn a_key_twice_in_one_object_is_refused_in_either_form() {
+        for case in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"x":{"b":1,"c":2,"b":3}}"#,
+            r#"{"l":[{"k":1},{"k":2,"k":3}]}"#,
+            r#"{"\u0061":1,"a":2}"#,
+        ] {
+            let e = checked_object(case.to_string()).unwrap_err();
+            assert!(e.to_string().contains("appears twice"), "{case}: {e}");
+            assert!(parsed_object(case).is_err(), "{case}");
+        }
+        // The same key in sibling or nested objects is fine.
+        for case in [
+            r#"{"a":{"a":1},"b":{"a":2}}"#,
+            r#"{"l":[{"k":1},{"k":2}],"k":3}"#,
+            r#"{"created_at":1,"created_by":2,"ab":1,"ba":2}"#,
+        ] {
+            assert!(checked_object(case.to_string()).is_ok(), "{case}");
+        }
     }
 
     #[test]

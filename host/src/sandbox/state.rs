@@ -6,6 +6,8 @@ use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use super::admission::MemoryLease;
+use super::budget::{Budget, BudgetExceeded, BudgetLimits, CallBudget};
 use crate::caller::Caller;
 use crate::confirm::WriteGate;
 use crate::db::Db;
@@ -21,6 +23,8 @@ pub struct CallContext {
     pub db: Option<Db>,
     /// Request id of the MCP request this call serves, for logs and audit events.
     pub request_id: Arc<str>,
+    /// The client's own request id, when it sent a plain one.
+    pub client_request_id: Option<Arc<str>>,
     /// The HTTP request's User-Agent and client IP, for audit events.
     pub user_agent: Option<Arc<str>>,
     pub ip: Option<Arc<str>>,
@@ -37,6 +41,7 @@ impl CallContext {
             caller: Arc::new(Caller::system()),
             db: None,
             request_id: Arc::from("load"),
+            client_request_id: None,
             user_agent: None,
             ip: None,
             write_gate: WriteGate::Open,
@@ -44,16 +49,40 @@ impl CallContext {
     }
 }
 
-/// Memory limiter that records when it refused growth, so the fault can be named.
+/// Memory limiter: the per-instance cap, and the call's share of the
+/// host-wide budget. It records why it refused growth, so the fault can be named.
 pub struct MemoryLimiter {
     pub cap_bytes: usize,
     pub exceeded: bool,
+    /// The host-wide budget could not cover this growth.
+    pub budget_exhausted: bool,
+    lease: Option<MemoryLease>,
+    total_bytes: usize,
+    peak_bytes: usize,
+}
+
+impl MemoryLimiter {
+    pub fn new(cap_bytes: usize, lease: Option<MemoryLease>) -> Self {
+        MemoryLimiter {
+            cap_bytes,
+            exceeded: false,
+            budget_exhausted: false,
+            lease,
+            total_bytes: 0,
+            peak_bytes: 0,
+        }
+    }
+
+    /// The most linear memory this instance held at once (all its memories).
+    pub fn peak_bytes(&self) -> usize {
+        self.peak_bytes
+    }
 }
 
 impl wasmtime::ResourceLimiter for MemoryLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
@@ -64,6 +93,17 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
                 self.cap_bytes / (1024 * 1024)
             ));
         }
+        let delta = desired.saturating_sub(current);
+        if let Some(lease) = &mut self.lease
+            && !lease.grow(delta)
+        {
+            self.budget_exhausted = true;
+            return Err(wasmtime::format_err!(
+                "the host's plugin memory budget is in use"
+            ));
+        }
+        self.total_bytes = self.total_bytes.saturating_add(delta);
+        self.peak_bytes = self.peak_bytes.max(self.total_bytes);
         Ok(true)
     }
 
@@ -82,10 +122,18 @@ pub struct CallState {
     table: ResourceTable,
     pub(crate) limiter: MemoryLimiter,
     pub ctx: CallContext,
+    budget: CallBudget,
+    /// Set when a budget ended the call (the trap carries it too).
+    pub(crate) over_budget: Option<BudgetExceeded>,
 }
 
 impl CallState {
-    pub fn new(ctx: CallContext, memory_cap: usize) -> Self {
+    pub fn new(
+        ctx: CallContext,
+        memory_cap: usize,
+        lease: Option<MemoryLease>,
+        budgets: BudgetLimits,
+    ) -> Self {
         // Nothing granted: no preopens, no env, no args, no network, null stdio.
         let wasi = WasiCtx::builder()
             .allow_tcp(false)
@@ -95,12 +143,40 @@ impl CallState {
         CallState {
             wasi,
             table: ResourceTable::new(),
-            limiter: MemoryLimiter {
-                cap_bytes: memory_cap,
-                exceeded: false,
-            },
+            limiter: MemoryLimiter::new(memory_cap, lease),
             ctx,
+            budget: CallBudget::new(budgets),
+            over_budget: None,
         }
+    }
+
+    /// What this call used of its budgets so far.
+    pub fn budget_used(&self) -> super::budget::BudgetUse {
+        self.budget.used()
+    }
+
+    /// Spend from the call's budgets; over one, the trap that ends the call.
+    pub fn spend(
+        &mut self,
+        take: impl FnOnce(&mut CallBudget) -> Result<(), (Budget, u64)>,
+    ) -> wasmtime::Result<()> {
+        match take(&mut self.budget) {
+            Ok(()) => Ok(()),
+            Err((budget, limit)) => {
+                let e = BudgetExceeded {
+                    plugin: self.ctx.plugin.clone(),
+                    budget,
+                    limit,
+                };
+                self.over_budget = Some(e.clone());
+                Err(wasmtime::Error::new(e))
+            }
+        }
+    }
+
+    /// Count one host-import call.
+    pub fn spend_import(&mut self) -> wasmtime::Result<()> {
+        self.spend(CallBudget::import)
     }
 }
 

@@ -509,7 +509,7 @@ mod tests {
 
     #[test]
     fn errors_repr_the_value() {
-        let err = |s: &str| parse(s).err().expect(s);
+        let err = |s: &str| parse(s).expect_err(s);
         assert_eq!(err("x"), "Cannot parse 'x' as a datetime");
         assert_eq!(err("it's"), "Cannot parse \"it's\" as a datetime");
         assert_eq!(err("a\\b\n"), "Cannot parse 'a\\\\b\\n' as a datetime");
