@@ -12,7 +12,9 @@
 # with no database and no shaping) and `echo` (a small object).
 # With BASELINE_BIN=<binary> and/or BASELINE_PLUGINS=<dir>, that build runs
 # beside this one and each figure gets its change against it.
-# Usage: [CALLS=10] [BASELINE_BIN=file] [BASELINE_PLUGINS=dir] tests/load/instructions.sh
+# With KEEP=<dir>, each measurement's callgrind dump is kept there (for
+# `callgrind_annotate --inclusive=yes <dir>/<build>-<tool>.out`).
+# Usage: [CALLS=10] [BASELINE_BIN=file] [BASELINE_PLUGINS=dir] [KEEP=dir] tests/load/instructions.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=$PWD/target/release/access-mcp
@@ -70,6 +72,7 @@ per_call() { # name port tool arguments: instructions per call after two warm-up
   done
   local dump
   dump=$(ls -t "$w"/cg.out.* | head -1)
+  [ -n "${KEEP:-}" ] && mkdir -p "$KEEP" && cp "$dump" "$KEEP/$1-$3.out"
   echo $(($(sed -n 's/^summary: //p' "$dump") / CALLS))
 }
 

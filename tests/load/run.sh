@@ -10,7 +10,8 @@
 # With BASELINE_PLUGINS=<dir>, also compares that plugin folder with target/plugins;
 # with BASELINE_BIN=<binary>, that build of the host with target/release/access-mcp;
 # with both, also that whole build (its host and its plugins) with this one.
-# Usage: [ROUNDS=6] [MSECS=4] [BASELINE_PLUGINS=dir] [BASELINE_BIN=file] tests/load/run.sh [seconds per run, default 10]
+# With COMPARE_ONLY=1, only the baseline comparisons run (a change's cost, side by side).
+# Usage: [ROUNDS=6] [MSECS=4] [BASELINE_PLUGINS=dir] [BASELINE_BIN=file] [COMPARE_ONLY=1] tests/load/run.sh [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-10}
@@ -67,6 +68,7 @@ header() {
   printf "%-44s %5s %10s %9s %9s %8s %10s %8s\n" "" "" "" "" "" "" "µs/call" "µs/call"
 }
 
+if [ -z "${COMPARE_ONLY:-}" ]; then
 start ""
 # The error counter must be able to fail: a call that is always a tool error
 # has to be counted as one every time, or the figures below prove nothing.
@@ -105,6 +107,8 @@ for c in 1 32; do
   run "page: a fixed list_groups page, no input" page '{}' $c
 done
 stop
+
+fi
 
 # Side-by-side comparisons: two servers (one idles while the other is
 # measured), runs alternating between them so drift of the machine hits both
@@ -147,6 +151,7 @@ pair() { # env-of-a env-of-b [binary-of-a]: start the two servers
 }
 unpair() { kill $PID_A $PID_B; wait $PID_A $PID_B 2>/dev/null || true; }
 
+if [ -z "${COMPARE_ONLY:-}" ]; then
 pair "ACCESS_MCP_METRICS=false" "ACCESS_MCP_METRICS=true"
 printf "\nmetrics off vs on, 32 connections, %s alternating rounds of %ss, median requests/s\n" "$ROUNDS" "$MSECS"
 compare "list_groups size=50" list_groups '{"size":50}' off on
@@ -158,6 +163,7 @@ printf "\nSQLite reads through sqlx's worker threads vs in place (the default), 
 compare "list_groups size=50" list_groups '{"size":50}' sqlx inline
 compare "get_group Engineering" get_group '{"group_id_or_name":"Engineering"}' sqlx inline
 unpair
+fi
 
 compare_the_three() { # the issue's three calls, baseline (a) vs current (b)
   compare "list_groups size=50" list_groups '{"size":50}' baseline current
@@ -190,6 +196,7 @@ if [ -n "${BASELINE_BIN:-}" ] && [ -n "${BASELINE_PLUGINS:-}" ]; then
   unpair
 fi
 PORT=18787
+[ -n "${COMPARE_ONLY:-}" ] && exit 0
 
 large_runs() {
   for c in 1 8; do

@@ -171,8 +171,14 @@ pub async fn authenticate(
     let meta = RequestMeta {
         id: Arc::from(new_request_id().as_str()),
         client_request_id: client_request_id(&req),
-        user_agent: header_text(&req, header::USER_AGENT.as_str())
-            .map(|ua| Arc::from(crate::logtext::escaped(ua, MAX_USER_AGENT).as_str())),
+        // Cut to size only: it reaches the audit line JSON-encoded.
+        user_agent: header_text(&req, header::USER_AGENT.as_str()).map(|ua| {
+            let mut end = ua.len().min(MAX_USER_AGENT);
+            while !ua.is_char_boundary(end) {
+                end -= 1;
+            }
+            Arc::from(&ua[..end])
+        }),
         ip: Some(Arc::from(client.to_string().as_str())),
     };
     req.extensions_mut().insert(Arc::new(caller));

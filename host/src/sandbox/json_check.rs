@@ -93,17 +93,24 @@ struct StrictVisitor<'a, 'de> {
 }
 
 /// Length and the first and last eight bytes, mixed: equal keys have equal
-/// fingerprints, and unequal keys of one object rarely do.
+/// fingerprints, and unequal keys of one object rarely do. No copy of the key:
+/// a short key is read a byte at a time.
+#[inline]
 fn fingerprint(key: &str) -> u64 {
     let b = key.as_bytes();
-    let word = |s: &[u8]| {
-        let mut w = [0u8; 8];
-        w[..s.len()].copy_from_slice(s);
-        u64::from_le_bytes(w)
-    };
     let n = b.len();
-    let head = word(&b[..n.min(8)]);
-    let tail = word(&b[n.saturating_sub(8)..]);
+    let (head, tail) = if n >= 8 {
+        (
+            u64::from_le_bytes(b[..8].try_into().unwrap_or_default()),
+            u64::from_le_bytes(b[n - 8..].try_into().unwrap_or_default()),
+        )
+    } else {
+        let mut w = 0u64;
+        for &byte in b {
+            w = (w << 8) | u64::from(byte);
+        }
+        (w, 0)
+    };
     (n as u64) ^ head.rotate_left(17) ^ tail.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
@@ -142,14 +149,20 @@ impl<'de> Visitor<'de> for StrictVisitor<'_, 'de> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let start = self.keys.len();
+        // One bit per fingerprint class seen in this object: a key whose bit
+        // is not set yet cannot repeat an earlier one, so most keys skip the scan.
+        let mut seen = 0u64;
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let fp = fingerprint(&key);
-            if self.keys[start..]
-                .iter()
-                .any(|(f, k)| *f == fp && *k == key)
+            let bit = 1u64 << (fp & 63);
+            if seen & bit != 0
+                && self.keys[start..]
+                    .iter()
+                    .any(|(f, k)| *f == fp && *k == key)
             {
                 return Err(de::Error::custom(duplicate(&key)));
             }
+            seen |= bit;
             self.keys.push((fp, key));
             map.next_value_seed(StrictSeed {
                 keys: &mut *self.keys,
