@@ -1,5 +1,5 @@
 //! Prometheus metrics, served as text at `/metrics`. Every family is listed in
-//! the README's operators' section with its meaning.
+//! docs/observability.md with its meaning.
 
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@
 # through sqlx vs in place (two servers each, alternating rounds, medians); then get_group of the 5 000-member group and
 # get_user of the user in 500 groups on the large organisation at 1 and 8
 # connections, with Access's schema as it is, with the two indexes upstream
-# added later, and with the seven indexes the README recommends.
+# added later, and with the seven indexes docs/database.md recommends.
 # With BASELINE_PLUGINS=<dir>, also compares that plugin folder with target/plugins;
 # with BASELINE_BIN=<binary>, that build of the host with target/release/access-mcp;
 # with both, also that whole build (its host and its plugins) with this one.
@@ -224,7 +224,7 @@ stop
 python3 - "$WORK/large.db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
-# The README's seven (the ordered membership pair replaces upstream's two).
+# docs/database.md's seven (the ordered membership pair replaces upstream's two).
 c.execute("DROP INDEX idx_ougm_user_owner_ended")
 c.execute("DROP INDEX idx_ougm_group_owner_ended")
 c.execute("CREATE INDEX idx_ougm_user_owner_created ON okta_user_group_member (user_id, is_owner, created_at, ended_at)")
