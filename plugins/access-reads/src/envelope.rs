@@ -2,10 +2,10 @@
 
 use serde_json::{Value, json};
 
-use crate::access::directory::types::PageRequest;
-use crate::args::Args;
-use crate::error::{ToolError, ToolResult};
-use crate::json::{Json, Obj};
+use access_kit::access::directory::types::PageRequest;
+use access_kit::args::Args;
+use access_kit::error::{ToolError, ToolResult};
+use access_kit::json::{Json, Obj};
 
 pub const DEFAULT_SIZE: i64 = 50;
 pub const MAX_SIZE: i64 = 100;

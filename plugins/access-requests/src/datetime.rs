@@ -6,8 +6,8 @@
 //! Anything else is `Cannot parse '<v>' as a datetime` (the value as Python's
 //! `repr` prints it).
 
-use crate::json::civil_from_days;
-use crate::mcp::plugin::clock::Timestamp;
+use access_kit::json::civil_from_days;
+use access_kit::mcp::plugin::clock::Timestamp;
 
 /// A civil date and time, with its UTC offset in seconds (0 for naive values).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -3,40 +3,29 @@
 //! `access:directory/requests` (the whole host operations, each re-checking
 //! `create_requests` and the caller's permission) plus the reads it needs to
 //! answer with the created request's shape.
-//!
-//! Argument parsing, the tool runner and the wire shapes are access-reads'
-//! own files, included here: both crates generate the same module paths from
-//! the same WIT (`generate_all`).
 
+// This plugin's world: its exports and the imports only it is granted. The
+// interfaces every Access plugin uses are access-kit's bindings, so the types
+// (and the shapes built on them) are shared, not copied.
 wit_bindgen::generate!({
     path: "../../wit",
     world: "access:directory/requests-plugin@0.1.0",
+    with: {
+        "mcp:plugin/types@0.1.0": access_kit::mcp::plugin::types,
+        "mcp:plugin/log@0.1.0": access_kit::mcp::plugin::log,
+        "mcp:plugin/clock@0.1.0": access_kit::mcp::plugin::clock,
+        "access:directory/types@0.1.0": access_kit::access::directory::types,
+        "access:directory/reads@0.1.0": access_kit::access::directory::reads,
+    },
     generate_all,
 });
-
-// The shared files serve 18 read tools too; what only those use is dead here.
-#[allow(dead_code)]
-#[path = "../../access-reads/src/args.rs"]
-mod args;
-#[path = "../../access-reads/src/error.rs"]
-mod error;
-#[allow(dead_code)]
-#[path = "../../access-reads/src/json.rs"]
-mod json;
-#[path = "../../access-reads/src/shapes.rs"]
-mod shapes;
-#[allow(dead_code)]
-#[path = "../../access-reads/src/spec.rs"]
-mod spec;
-#[allow(dead_code)]
-#[path = "../../access-reads/src/wire.rs"]
-mod wire;
 
 mod datetime;
 mod tools;
 
+use access_kit::mcp::plugin::types::{ToolDescriptor, ToolOutput};
+use access_kit::spec;
 use exports::mcp::plugin::tool_provider::Guest;
-use mcp::plugin::types::{ToolDescriptor, ToolOutput};
 
 struct Requests;
 

@@ -10,15 +10,15 @@ use serde_json::{Value, json};
 use crate::access::directory::requests::{
     self, AccessRequestInput, GroupRequestInput, RoleRequestInput,
 };
-use crate::access::directory::types::GroupType;
-use crate::args::Args;
 use crate::datetime;
-use crate::error::{ToolError, ToolResult};
-use crate::mcp::plugin::clock::Timestamp;
-use crate::mcp::plugin::log::{self, Level};
-use crate::shapes;
-use crate::spec::{ToolSpec, required_str, str_param};
-use crate::wire::{Json, Lookup};
+use access_kit::access::directory::types::GroupType;
+use access_kit::args::Args;
+use access_kit::error::{ToolError, ToolResult};
+use access_kit::mcp::plugin::clock::Timestamp;
+use access_kit::mcp::plugin::log::{self, Level};
+use access_kit::shapes;
+use access_kit::spec::{ToolSpec, required_str, str_param};
+use access_kit::wire::{Json, Lookup};
 
 pub const ALL: &[ToolSpec] = &[
     CREATE_ACCESS_REQUEST,

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use super::{ToolSpec, object_schema, q_param, required_str, t_list, t_obj, t_opt_str, t_str};
-use crate::access::directory::reads::{self, GroupMembershipSlice, MembershipPage};
-use crate::access::directory::types::Group;
-use crate::args::Args;
 use crate::envelope::{self, Paging};
-use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Json, Lookup, Obj};
+use access_kit::access::directory::reads::{self, GroupMembershipSlice, MembershipPage};
+use access_kit::access::directory::types::Group;
+use access_kit::args::Args;
+use access_kit::error::{ToolError, ToolResult};
+use access_kit::wire::{self, Json, Lookup, Obj};
 
 pub const LIST_APPS: ToolSpec = ToolSpec {
     name: "list_apps",

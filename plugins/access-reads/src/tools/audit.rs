@@ -3,12 +3,12 @@
 use serde_json::json;
 
 use super::{ToolSpec, non_empty, resolve_me, str_param};
-use crate::access::directory::reads::{self, MembershipFilter};
-use crate::access::directory::types::Membership;
-use crate::args::Args;
 use crate::envelope::{self, Paging};
-use crate::error::{ToolError, ToolResult};
-use crate::wire::{Json, Obj};
+use access_kit::access::directory::reads::{self, MembershipFilter};
+use access_kit::access::directory::types::Membership;
+use access_kit::args::Args;
+use access_kit::error::{ToolError, ToolResult};
+use access_kit::wire::{Json, Obj};
 
 pub const LIST_AUDIT_ENTRIES: ToolSpec = ToolSpec {
     name: "list_audit_entries",

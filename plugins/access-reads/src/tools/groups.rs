@@ -7,12 +7,12 @@ use super::{
     ToolSpec, active_rows, object_schema, q_param, required_str, t_bool, t_list, t_obj, t_opt_bool,
     t_opt_obj, t_opt_str, t_str, t_str_list, t_total,
 };
-use crate::access::directory::reads::{self, GroupFilter, RoleMappingFilter};
-use crate::access::directory::types::{Group, GroupType, PageRequest};
-use crate::args::Args;
 use crate::envelope::{self, Paging};
-use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Json, Lookup, Obj};
+use access_kit::access::directory::reads::{self, GroupFilter, RoleMappingFilter};
+use access_kit::access::directory::types::{Group, GroupType, PageRequest};
+use access_kit::args::Args;
+use access_kit::error::{ToolError, ToolResult};
+use access_kit::wire::{self, Json, Lookup, Obj};
 
 /// What the inline limit means, for the detail tools' descriptions.
 macro_rules! capped_lists_note {

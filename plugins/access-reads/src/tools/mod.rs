@@ -1,6 +1,6 @@
 //! The read tools: descriptors (names, titles, parameters and defaults exactly
 //! as upstream Access) and their handlers. The descriptor and runner
-//! machinery is `crate::spec`, shared with access-requests.
+//! machinery is `access_kit::spec`, shared with access-requests.
 
 mod apps;
 mod audit;
@@ -13,10 +13,10 @@ mod users;
 use serde_json::{Value, json};
 
 use crate::access::directory::permissions;
-use crate::access::directory::reads::{self, MembershipFilter, MembershipPage};
-use crate::access::directory::types::PageRequest;
-use crate::error::ToolResult;
-pub use crate::spec::{
+use access_kit::access::directory::reads::{self, MembershipFilter, MembershipPage};
+use access_kit::access::directory::types::PageRequest;
+use access_kit::error::ToolResult;
+pub use access_kit::spec::{
     ToolSpec, object_schema, required_str, str_param, t_bool, t_list, t_obj, t_opt_bool, t_opt_obj,
     t_opt_str, t_str, t_str_list, t_total,
 };

@@ -5,13 +5,13 @@
 use serde_json::{Value, json};
 
 use super::{ToolSpec, active_rows, non_empty, q_param, required_str, resolve_me, str_param};
-use crate::access::directory::reads::{self, RequestFilter};
-use crate::access::directory::types::{GroupType, RequestStatus};
-use crate::args::Args;
 use crate::envelope::{self, Paging};
-use crate::error::{ToolError, ToolResult};
-use crate::shapes;
-use crate::wire::{self, Json, Lookup, Obj};
+use access_kit::access::directory::reads::{self, RequestFilter};
+use access_kit::access::directory::types::{GroupType, RequestStatus};
+use access_kit::args::Args;
+use access_kit::error::{ToolError, ToolResult};
+use access_kit::shapes;
+use access_kit::wire::{self, Json, Lookup, Obj};
 
 /// Said where a user reading a request's reason or end date would want to know (§15 item 8).
 macro_rules! unchecked_note {

@@ -4,12 +4,12 @@ use serde_json::json;
 
 use super::groups::{capped_lists_note, group_detail, group_detail_schema};
 use super::{ToolSpec, non_empty, q_param, required_str, str_param};
-use crate::access::directory::reads::{self, GroupFilter};
-use crate::access::directory::types::GroupType;
-use crate::args::Args;
 use crate::envelope::{self, Paging};
-use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Json};
+use access_kit::access::directory::reads::{self, GroupFilter};
+use access_kit::access::directory::types::GroupType;
+use access_kit::args::Args;
+use access_kit::error::{ToolError, ToolResult};
+use access_kit::wire::{self, Json};
 
 pub const LIST_ROLES: ToolSpec = ToolSpec {
     name: "list_roles",

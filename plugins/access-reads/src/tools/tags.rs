@@ -5,11 +5,11 @@ use serde_json::json;
 use super::{
     ToolSpec, object_schema, q_param, required_str, t_bool, t_list, t_obj, t_opt_str, t_str,
 };
-use crate::access::directory::reads;
-use crate::args::Args;
 use crate::envelope::{self, Paging};
-use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Json, Lookup};
+use access_kit::access::directory::reads;
+use access_kit::args::Args;
+use access_kit::error::{ToolError, ToolResult};
+use access_kit::wire::{self, Json, Lookup};
 
 pub const LIST_TAGS: ToolSpec = ToolSpec {
     name: "list_tags",

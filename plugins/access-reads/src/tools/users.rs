@@ -6,11 +6,11 @@ use super::{
     ToolSpec, active_rows, object_schema, q_param, required_str, resolve_me, t_list, t_obj,
     t_opt_obj, t_opt_str, t_str, t_total,
 };
-use crate::access::directory::reads;
-use crate::args::Args;
 use crate::envelope::{self, Paging};
-use crate::error::{ToolError, ToolResult};
-use crate::wire::{self, Json, Lookup};
+use access_kit::access::directory::reads;
+use access_kit::args::Args;
+use access_kit::error::{ToolError, ToolResult};
+use access_kit::wire::{self, Json, Lookup};
 
 pub const LIST_USERS: ToolSpec = ToolSpec {
     name: "list_users",

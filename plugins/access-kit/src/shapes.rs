@@ -3,10 +3,8 @@
 //! host's request records and a [`Lookup`] of the users and groups they name,
 //! plus their output schemas.
 //!
-//! Shared by access-reads (the request read tools) and access-requests (the
-//! create tools answer with the created request), which includes this file
-//! with `#[path]`. Depends only on `crate::wire`, `crate::spec` and the
-//! bindings both crates generate identically.
+//! Used by access-reads (the request read tools) and access-requests (the
+//! create tools answer with the created request).
 
 use serde_json::Value;
 

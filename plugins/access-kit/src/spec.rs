@@ -1,10 +1,6 @@
 //! A tool of the Access plugins: its descriptor (name, title, parameters and
 //! defaults, output schema, scope, annotations) and the runner that turns a
 //! handler's result into the tool output.
-//!
-//! Shared by `access-reads` and `access-requests` (the latter includes this
-//! file with `#[path]`): it depends only on `crate::args`, `crate::error`, `crate::json` and
-//! the `mcp:plugin` bindings, which both crates generate identically.
 
 use serde_json::{Map, Value, json};
 
@@ -29,7 +25,6 @@ pub struct ToolSpec {
 /// What a plugin's tools do: read the directory, or file requests. Sets the
 /// scope the host checks before dispatch and the annotations (spec §7).
 #[derive(Clone, Copy)]
-#[allow(dead_code)] // each plugin constructs the one variant it serves
 pub enum Effect {
     Read,
     Write,
