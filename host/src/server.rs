@@ -24,8 +24,8 @@ use crate::http::authn::{AuthLayer, authenticate};
 use crate::http::client_addr::{ProxySpecError, TrustedProxies};
 use crate::http::guard::{self, HostGuard};
 use crate::http::jsonrpc::{self, BodyLimits};
-use crate::http::passthrough;
 use crate::http::prm::{self, ResourceInfo};
+use crate::mcp::passthrough;
 use crate::mcp::{HostState, McpHost};
 use crate::metrics::Metrics;
 use crate::plugins::folder::{self, FolderError};
@@ -229,7 +229,7 @@ pub fn app(cfg: &ServeConfig, prepared: &Prepared, shutdown: CancellationToken) 
         .route_service("/mcp", service.clone())
         .route_service("/mcp/", service);
     // Stateless: every answer rides on its own POST's response, so structured
-    // content can go out as the plugin wrote it (see `http::passthrough`).
+    // content can go out as the plugin wrote it (see `mcp::passthrough`).
     let mcp = if cfg.stateful {
         mcp
     } else {

@@ -4,13 +4,13 @@
 //! (client address through trusted proxies, the per-address failure limit,
 //! the per-user rate limit, the insufficient-scope challenge of protocol
 //! 2026-07-28, the host-made request id) → the JSON-RPC envelope check →
-//! (stateless mode) the structured-content passthrough → rmcp's Streamable
+//! (stateless mode) the structured-content passthrough (`mcp::passthrough`, which
+//! the handler parks text in, so it lives on the floor below) → rmcp's Streamable
 //! HTTP service. Plus the public protected-resource metadata documents (RFC 9728).
 
 pub mod authn;
 pub mod client_addr;
 pub mod guard;
 pub mod jsonrpc;
-pub mod passthrough;
 pub mod prm;
 pub mod serve;

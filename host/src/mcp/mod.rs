@@ -15,12 +15,12 @@ use rmcp::model::{
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
+use self::passthrough::Passthrough;
 use crate::bindings::plugin_types as pt;
 use crate::caller::Caller;
 use crate::capabilities::scope_error;
 use crate::confirm::{ConfirmError, ConfirmationMode, Confirmations, WriteGate};
 use crate::db::Db;
-use crate::http::passthrough::Passthrough;
 use crate::metrics::{Metrics, ToolLabel};
 use crate::plugins::LoadedPlugin;
 use crate::plugins::Registry;
@@ -30,6 +30,7 @@ use crate::sandbox::{PluginFault, Sandbox};
 use crate::shared::SharedState;
 
 mod ask;
+pub mod passthrough;
 pub mod served;
 use ask::{Answer, Channel, ElicitFailure};
 pub use served::{Served, ServedSet};

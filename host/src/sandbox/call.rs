@@ -58,7 +58,7 @@ pub enum Invocation {
 /// checked to be one JSON object, in one pass over the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StructuredForm {
-    /// The plugin's text, to go out as written (stateless mode, `http::passthrough`).
+    /// The plugin's text, to go out as written (stateless mode, `mcp::passthrough`).
     Text,
     /// A parsed value, for rmcp to write (stateful mode).
     Value,

@@ -2,7 +2,7 @@
 //!
 //! The host must know the text a plugin returned as `structured-content` is one
 //! JSON object before it goes to a client, but it never needs the object itself:
-//! the text goes out as written (see `http::passthrough`). [`checked_object`]
+//! the text goes out as written (see `mcp::passthrough`). [`checked_object`]
 //! parses it exactly as strictly as `serde_json::Value` would (string escapes and
 //! surrogate pairs, number ranges, nesting depth, trailing characters) while
 //! keeping nothing, so a large page costs a scan instead of a tree of maps.
