@@ -105,17 +105,17 @@ impl Checker {
                 self.call(list, args);
             }
             let ids = self.ids(list, json!({"size": per_list}));
-            for id in ids.iter().take(per_list) {
+            for id in &ids {
                 self.call(get, json!({ param: id }));
             }
             if list == "list_groups" {
-                for id in ids.iter().take(per_list) {
+                for id in &ids {
                     self.call("list_group_memberships", json!({"group_id_or_name": id}));
                     self.call("list_audit_entries", json!({"group_id": id}));
                 }
             }
             if list == "list_users" {
-                for id in ids.iter().take(per_list) {
+                for id in &ids {
                     self.call("list_audit_entries", json!({"user_id": id}));
                 }
             }

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::lookups::IdRow;
+use super::lookups::ids;
 use crate::db::{AnyRow, Arg, Db, DbError, Query, Tx};
 
 /// Reject the given pending requests of `table` with `reason` (the supersede step).
@@ -44,12 +44,7 @@ pub(super) async fn pending_ids(
         q.push(&format!(" AND rq.{col} = {p}"));
     }
     q.push(" ORDER BY rq.created_at");
-    Ok(db
-        .fetch_all::<IdRow>(&q)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect())
+    ids(db, &q).await
 }
 
 /// Make `q` the `INSERT` of a new PENDING request into `table`: the columns

@@ -15,8 +15,8 @@ pub(super) struct UserRef {
 }
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
-pub(super) struct IdRow {
-    pub(super) id: String,
+struct IdRow {
+    id: String,
 }
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
@@ -72,8 +72,13 @@ pub(super) async fn role_members(db: &Db, role_id: &str) -> Result<BTreeSet<Stri
         "{r} AND m.is_owner = FALSE AND {}",
         reads::active(db, "m")
     ));
+    ids(db, &q).await
+}
+
+/// The `id` column of every row `q` selects, collected as the caller needs.
+pub(super) async fn ids<C: FromIterator<String>>(db: &Db, q: &Query) -> Result<C, DbError> {
     Ok(db
-        .fetch_all::<IdRow>(&q)
+        .fetch_all::<IdRow>(q)
         .await?
         .into_iter()
         .map(|r| r.id)
