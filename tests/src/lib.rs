@@ -40,6 +40,18 @@ pub fn binary() -> PathBuf {
     b
 }
 
+/// The generic host of the tests (`tests/fixtures/generic-host`: `mcp-host`
+/// with the key-value test capability and no Access), built by `.ci/build`.
+pub fn generic_binary() -> PathBuf {
+    let b = target().join("release").join("generic-host");
+    assert!(
+        b.exists(),
+        "{} is missing: run .ci/build first",
+        b.display()
+    );
+    b
+}
+
 /// The assembled plugin folder (`target/plugins`).
 pub fn built_plugins() -> PathBuf {
     let p = target().join("plugins");
@@ -145,8 +157,14 @@ impl Server {
     }
 
     pub fn start_with(opts: ServerOptions<'_>) -> Server {
+        Self::start_program(&binary(), opts)
+    }
+
+    /// Start another host binary built on `mcp-host` (its `serve` reads the
+    /// same host settings), e.g. the generic host of the tests.
+    pub fn start_program(program: &Path, opts: ServerOptions<'_>) -> Server {
         let data = tempfile::tempdir().expect("tempdir");
-        let mut cmd = serve_command(opts.plugins, data.path());
+        let mut cmd = serve_command(program, opts.plugins, data.path());
         cmd.env("ACCESS_MCP_LOG_FORMAT", "json")
             .env("RUST_LOG", "info")
             .env("ENV", "development")
@@ -171,7 +189,7 @@ impl Server {
         let sink = logs.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("access-mcp serving") {
+                if line.contains("mcp host serving") {
                     let _ = tx.send(line.clone());
                 }
                 sink.lock().expect("log lock").push(line);
@@ -272,8 +290,8 @@ impl Drop for Server {
 
 /// `access-mcp serve` on a free loopback port with `plugins`, its demo
 /// database in `data`, and nothing from this process's environment but PATH.
-fn serve_command(plugins: &Path, data: &Path) -> Command {
-    let mut cmd = Command::new(binary());
+fn serve_command(program: &Path, plugins: &Path, data: &Path) -> Command {
+    let mut cmd = Command::new(program);
     cmd.arg("serve")
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -288,7 +306,7 @@ fn serve_command(plugins: &Path, data: &Path) -> Command {
 /// start; returns what it printed on stderr.
 pub fn start_fails(plugins: &Path, env: &[(&str, &str)]) -> String {
     let data = tempfile::tempdir().expect("tempdir");
-    let mut cmd = serve_command(plugins, data.path());
+    let mut cmd = serve_command(&binary(), plugins, data.path());
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -971,3 +971,31 @@ fn compiled_code_is_only_loaded_from_a_private_cache() {
     );
     assert_served(&mut server.client());
 }
+
+/// A tool that declares no scope is still held to the scope each import
+/// needs: the import is the boundary (the dispatch check only answers early
+/// for tools that declare one). A reader's write and a writer's read are
+/// refused by name, and nothing is written.
+#[test]
+fn every_access_import_checks_its_scope_whatever_the_tool_declares() {
+    let key = SigningKey::rsa("k");
+    let idp = Idp::start(&[&key]);
+    let plugins = PluginDir::with_built_plugins();
+    plugins.add("hostile", &fixture_component("hostile_plugin"), ALL_ACCESS);
+    let server = oidc_server(&idp, &plugins, &[]);
+    let before = sqlite_count(&server.demo_db(), "SELECT COUNT(*) FROM access_request");
+    let reader = token_for(&key, &idp, OLIVIA, Some("read_all"));
+    let (_, v) = call_as(&server, &reader, &[], "sneaky_write", json!({}));
+    let said = v["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        said.contains("Denied") && said.contains("'create_requests' scope"),
+        "{v}"
+    );
+    let writer = token_for(&key, &idp, OLIVIA, Some("create_requests"));
+    let (_, v) = call_as(&server, &writer, &[], "sneaky_read", json!({}));
+    assert!(v.to_string().contains("'read_all' scope"), "{v}");
+    let after = sqlite_count(&server.demo_db(), "SELECT COUNT(*) FROM access_request");
+    assert_eq!(before, after, "nothing was filed");
+}

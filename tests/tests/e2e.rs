@@ -6,6 +6,7 @@ mod boundary;
 mod clients;
 mod confirm;
 mod docs;
+mod generic;
 mod host;
 mod layout;
 mod ops;

@@ -18,7 +18,7 @@
 
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: ["../../wit/mcp-plugin", "../../wit/access"],
         world: "access:directory/plugin-kit@0.1.0",
         generate_all,
     });

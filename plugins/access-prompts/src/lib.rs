@@ -2,7 +2,7 @@
 //! Granted nothing beyond the generic imports.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: ["../../wit/mcp-plugin", "../../wit/access"],
     world: "mcp:plugin/prompt-plugin@0.1.0",
 });
 

@@ -8,7 +8,7 @@
 // interfaces every Access plugin uses are access-kit's bindings, so the types
 // (and the shapes built on them) are shared, not copied.
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: ["../../wit/mcp-plugin", "../../wit/access"],
     world: "access:directory/requests-plugin@0.1.0",
     with: {
         "mcp:plugin/types@0.1.0": access_kit::mcp::plugin::types,

@@ -1,0 +1,171 @@
+//! The `access-mcp` binary: the generic MCP host with the Access capability
+//! composed in (`Host::new(host).with(Access)`), and the edge where errors
+//! become exit codes.
+
+use std::process::ExitCode;
+
+/// mimalloc: the host allocates many short-lived JSON buffers per call, where it
+/// is markedly cheaper than glibc malloc under concurrency.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use access::{Access, AccessConfig, AccessContract};
+use clap::Args;
+use mcp_host::config::HostConfig;
+use mcp_host::plugins::cli::{Outcome, PluginsCommand};
+use mcp_host::{Capabilities, Host, Identity};
+
+#[derive(Parser)]
+#[command(
+    name = "access-mcp",
+    version,
+    about = "MCP server for Access, with sandboxed WebAssembly tool plugins"
+)]
+struct Cli {
+    /// Log format: `text` or `json`.
+    #[arg(
+        long,
+        global = true,
+        env = "ACCESS_MCP_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve MCP over Streamable HTTP at /mcp.
+    Serve(Box<ServeArgs>),
+    /// Create Access's schema and a demo organisation in a NEW database
+    /// (a new SQLite file or an empty PostgreSQL database).
+    Demo {
+        /// Access URL of the new database, e.g. `postgresql://postgres@127.0.0.1/access_demo`.
+        #[arg(long = "database-uri", env = "DATABASE_URI")]
+        database_uri: String,
+        /// The large synthetic organisation of the scale benchmark (10 000 users,
+        /// 5 000 groups, 200 000 memberships, 20 000 requests) instead of the demo.
+        #[arg(long)]
+        large: bool,
+    },
+    /// Inspect, audit and sign the plugins of a folder (exit 0: all well,
+    /// 1: could not run, 2: a plugin is refused or not validly signed).
+    Plugins {
+        #[command(subcommand)]
+        command: PluginsCommand,
+    },
+}
+
+/// `serve`: the host's settings and the Access capability's, side by side.
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    host: HostConfig,
+    #[command(flatten)]
+    access: AccessConfig,
+}
+
+/// How this server names itself.
+fn identity() -> Identity {
+    Identity {
+        server_name: "Access".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        realm: "access".into(),
+        metrics_prefix: "access_mcp".into(),
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let access = Access::connect(&args.access).await?;
+    Host::new(args.host)
+        .named(identity())
+        .with(access)
+        .serve()
+        .await?;
+    Ok(())
+}
+
+fn init_logging(format: &str) {
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| {
+        EnvFilter::new("info,sqlx=warn,wasmtime=warn,cranelift=warn,rmcp=warn")
+    });
+    // Colours only for a person at a terminal: a log file or collector gets
+    // plain text (and no escape sequences anyone could mistake for data).
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("access-mcp: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result: anyhow::Result<Outcome> = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(*args).await?,
+            Command::Plugins { command } => {
+                let capabilities =
+                    Capabilities::default().with(std::sync::Arc::new(AccessContract));
+                return mcp_host::plugins::cli::run(command, &capabilities).await;
+            }
+            Command::Demo {
+                database_uri,
+                large,
+            } => {
+                use access::db::demo::{Contents, create};
+                let contents = if large {
+                    Contents::Large
+                } else {
+                    Contents::Demo
+                };
+                let started = std::time::Instant::now();
+                create(&database_uri, contents, &access::DirectoryConfig::default()).await?;
+                eprintln!(
+                    "created {contents:?} organisation in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+        Ok(Outcome::Ok)
+    });
+    match result {
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("access-mcp: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every flag and environment variable has its own name (clap checks the
+    /// whole command tree: duplicate ids, conflicting short or long names).
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,143 @@
+//! The Access capability as the host sees it: its interfaces and scopes, the
+//! per-call state its imports use (the call's database handle), its user
+//! directory, readiness (the database answers) and metrics (the pool).
+
+use std::any::Any;
+use std::sync::Arc;
+
+use mcp_host::auth::directory::UserDirectory;
+use mcp_host::capability::{BoxFuture, Capability, Check, Interface};
+use mcp_host::sandbox::state::CallContext;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use crate::config::AccessConfig;
+use crate::db::{Db, DbError, Pool};
+use crate::users::AccessUsers;
+
+/// The Access capability: one database, shared by every call.
+pub struct Access {
+    db: Db,
+    pool_gauge: Family<PoolState, Gauge>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolState {
+    state: &'static str,
+}
+
+impl Access {
+    /// Connect to `DATABASE_URI`, or create/open the embedded demo database.
+    pub async fn connect(cfg: &AccessConfig) -> Result<Access, DbError> {
+        Ok(Access::on(
+            Db::connect(&cfg.database, &cfg.directory).await?,
+        ))
+    }
+
+    /// The capability over a database already open.
+    pub fn on(db: Db) -> Access {
+        Access {
+            db,
+            pool_gauge: Family::default(),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}
+
+/// What Access's imports hold during one plugin call: the call's database
+/// handle (its reads share one connection and read transaction on SQLite).
+/// The default, and the state while a plugin is loading, holds none: then
+/// every import is refused.
+#[derive(Default)]
+pub struct AccessCall {
+    pub(crate) db: Option<Db>,
+}
+
+impl Capability for Access {
+    fn name(&self) -> &'static str {
+        "access"
+    }
+
+    fn interfaces(&self) -> &'static [Interface] {
+        crate::imports::INTERFACES
+    }
+
+    fn scopes(&self) -> &'static [&'static str] {
+        crate::scopes::ALL
+    }
+
+    fn call_state(&self, call: &CallContext) -> Option<Box<dyn Any + Send>> {
+        let db = (!call.loading).then(|| self.db.for_one_call());
+        Some(Box::new(AccessCall { db }))
+    }
+
+    fn user_directory(&self) -> Option<Arc<dyn UserDirectory>> {
+        Some(Arc::new(AccessUsers::new(self.db.clone())))
+    }
+
+    fn ready(&self) -> BoxFuture<'_, Vec<Check>> {
+        Box::pin(async {
+            let ping = self.db.ping().await;
+            if let Err(e) = &ping {
+                tracing::warn!(error = %e, "readiness: the database does not answer");
+            }
+            vec![Check {
+                name: "database",
+                ok: ping.is_ok(),
+            }]
+        })
+    }
+
+    fn register_metrics(&self, registry: &mut Registry) {
+        registry.register(
+            "db_pool_connections",
+            "Database pool connections by state (in_use, idle)",
+            self.pool_gauge.clone(),
+        );
+    }
+
+    fn refresh_metrics(&self) {
+        let (size, idle) = match &self.db.pool {
+            Pool::Sqlite(p) => (i64::from(p.size()), p.num_idle() as i64),
+            Pool::Postgres(p) => (i64::from(p.size()), p.num_idle() as i64),
+        };
+        self.pool_gauge
+            .get_or_create(&PoolState { state: "in_use" })
+            .set((size - idle).max(0));
+        self.pool_gauge
+            .get_or_create(&PoolState { state: "idle" })
+            .set(idle);
+    }
+
+    fn shared_by_replicas(&self) -> bool {
+        self.db.engine_name() == "postgresql"
+    }
+
+    fn describe(&self) -> Vec<(&'static str, String)> {
+        vec![("database", self.db.engine_name().to_string())]
+    }
+}
+
+/// The Access capability's contract only (interfaces and scopes), with no
+/// database: what `plugins audit` and `plugins list` load plugins against.
+/// Every import it links refuses (its per-call state holds no database).
+pub struct AccessContract;
+
+impl Capability for AccessContract {
+    fn name(&self) -> &'static str {
+        "access"
+    }
+
+    fn interfaces(&self) -> &'static [Interface] {
+        crate::imports::INTERFACES
+    }
+
+    fn scopes(&self) -> &'static [&'static str] {
+        crate::scopes::ALL
+    }
+}

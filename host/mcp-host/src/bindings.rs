@@ -1,0 +1,14 @@
+//! Host-side bindings of the generic contract, `wit/mcp-plugin`: the `log` and
+//! `clock` imports every plugin gets, and the `tool-provider` and
+//! `prompt-provider` exports the host calls. A capability generates its own
+//! bindings for its interfaces and maps `mcp:plugin` onto these with `with:`.
+
+wasmtime::component::bindgen!({
+    path: "../../wit/mcp-plugin",
+    world: "mcp:plugin/host",
+    imports: { default: async | trappable },
+    exports: { default: async },
+});
+
+pub use exports::mcp::plugin::{prompt_provider, tool_provider};
+pub use mcp::plugin::types as plugin_types;

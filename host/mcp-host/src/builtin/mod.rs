@@ -1,0 +1,37 @@
+//! The host's own capability: `mcp:plugin/log` and `mcp:plugin/clock`, which
+//! every plugin gets, and the type-only `mcp:plugin/types`. Their state is the
+//! call's core ([`CallCore`]): the bound context and the budgets.
+
+mod clock;
+mod log;
+
+use wasmtime::component::HasSelf;
+
+use crate::bindings::mcp::plugin::types;
+use crate::capability::{Capability, Grant, Interface};
+use crate::sandbox::state::CallCore;
+
+pub struct Builtin;
+
+const INTERFACES: &[Interface] = &[
+    log::INTERFACE,
+    clock::INTERFACE,
+    Interface {
+        name: "mcp:plugin/types",
+        summary: "the contract's types (no functions)",
+        grant: Grant::Types,
+        link: |l| types::add_to_linker::<_, HasSelf<CallCore>>(l, |s| &mut s.core),
+    },
+];
+
+impl Capability for Builtin {
+    fn name(&self) -> &'static str {
+        "mcp"
+    }
+
+    fn interfaces(&self) -> &'static [Interface] {
+        INTERFACES
+    }
+}
+
+impl types::Host for CallCore {}

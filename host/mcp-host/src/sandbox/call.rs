@@ -1,0 +1,439 @@
+//! One plugin call: a fresh store and instance from the plugin's `InstancePre`,
+//! the caller bound in the store, a deadline, a memory cap and an output cap.
+//! Whatever the plugin does, the result is either its output or a [`PluginFault`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::component::InstancePre;
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
+
+use super::admission::{Admission, AdmissionLimits};
+use super::budget::{BudgetExceeded, BudgetUse};
+use super::fault::PluginFault;
+use super::json_check::{checked_object, parsed_object};
+use super::runtime::SandboxRuntime;
+use super::state::{CallContext, CallState};
+use crate::bindings::plugin_types::{PromptDescriptor, PromptResult, ToolDescriptor, ToolOutput};
+use crate::bindings::{prompt_provider, tool_provider};
+use crate::capability::Capabilities;
+use crate::sandbox::SandboxConfig;
+
+/// How long a call runs before it starts yielding to the async runtime at each
+/// epoch tick. A typical call takes about a millisecond and ends first; when
+/// every call yielded at the first tick, the one in ten that met a tick went to
+/// the back of the run queue, behind every other request, and made the tail of
+/// the latency distribution.
+const YIELD_AFTER: Duration = Duration::from_millis(20);
+
+/// What the host can run in a loaded plugin.
+#[derive(Clone)]
+pub struct PluginCode {
+    pub name: Arc<str>,
+    pub pre: InstancePre<CallState>,
+    pub tools: Option<tool_provider::GuestIndices>,
+    pub prompts: Option<prompt_provider::GuestIndices>,
+    /// Linear memory an instance needs to start, measured when the plugin was
+    /// loaded: what a call reserves of the host-wide memory budget on admission.
+    pub reserve_bytes: usize,
+}
+/// One export call.
+#[derive(Debug, Clone)]
+pub enum Invocation {
+    ListTools,
+    CallTool {
+        name: String,
+        arguments: String,
+        /// What the caller will do with the structured content.
+        structured: StructuredForm,
+    },
+    ListPrompts,
+    GetPrompt {
+        name: String,
+        arguments: Vec<(String, String)>,
+    },
+    Instructions,
+}
+
+/// The form a tool's structured content is wanted in. Either way it is
+/// checked to be one JSON object, in one pass over the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StructuredForm {
+    /// The plugin's text, to go out as written (stateless mode, `mcp::passthrough`).
+    Text,
+    /// A parsed value, for rmcp to write (stateful mode).
+    Value,
+}
+
+/// A tool's structured content after the host checked it, in the form asked for.
+#[derive(Debug, Clone)]
+pub enum Structured {
+    /// One JSON object on one line ([`checked_object`]).
+    Text(String),
+    Value(serde_json::Value),
+}
+
+/// A tool's output after the host checked it.
+#[derive(Debug, Clone)]
+pub struct CheckedOutput {
+    pub text: String,
+    pub structured: Option<Structured>,
+    pub is_error: bool,
+}
+
+/// What an export call returned.
+#[derive(Debug, Clone)]
+pub enum Returned {
+    Tools(Vec<ToolDescriptor>),
+    ToolOutput(Result<CheckedOutput, String>),
+    Prompts(Vec<PromptDescriptor>),
+    Prompt(Result<PromptResult, String>),
+    Instructions(Option<String>),
+    /// A tool's output as the plugin returned it (before `check_output`).
+    RawToolOutput(Result<ToolOutput, String>),
+}
+
+/// What one call used: of its budgets, of memory, and of time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallUsage {
+    pub budget: BudgetUse,
+    pub memory_peak_bytes: usize,
+    pub took: Duration,
+}
+
+/// The shared engine, the limits every call runs under, admission, and the
+/// threads calls run on.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    admission: Admission,
+    runtime: SandboxRuntime,
+}
+
+/// What a call's task needs of the sandbox.
+struct Shared {
+    engine: Engine,
+    limits: SandboxConfig,
+    /// What builds each call's per-capability state.
+    capabilities: Capabilities,
+}
+
+impl Sandbox {
+    pub fn new(
+        engine: Engine,
+        limits: SandboxConfig,
+        capabilities: Capabilities,
+    ) -> std::io::Result<Self> {
+        let admission = Admission::new(AdmissionLimits {
+            instances: limits.max_instances,
+            memory_bytes: limits.memory_budget_bytes(),
+            queue: limits.call_queue,
+            queue_wait: Duration::from_millis(limits.call_queue_wait_ms),
+        });
+        let threads = match limits.sandbox_threads {
+            0 => SandboxRuntime::default_threads(),
+            n => n,
+        };
+        Ok(Sandbox {
+            shared: Arc::new(Shared {
+                engine,
+                limits,
+                capabilities,
+            }),
+            admission,
+            runtime: SandboxRuntime::new(threads)?,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.shared.engine
+    }
+
+    pub fn limits(&self) -> &SandboxConfig {
+        &self.shared.limits
+    }
+
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.shared.capabilities
+    }
+
+    /// Run one export call in a fresh instance.
+    pub async fn invoke(
+        &self,
+        code: &PluginCode,
+        ctx: CallContext,
+        invocation: Invocation,
+    ) -> Result<Returned, PluginFault> {
+        self.invoke_measured(code, ctx, invocation).await.0
+    }
+
+    /// Run one export call in a fresh instance, and say what it used.
+    pub async fn invoke_measured(
+        &self,
+        code: &PluginCode,
+        ctx: CallContext,
+        invocation: Invocation,
+    ) -> (Result<Returned, PluginFault>, CallUsage) {
+        let admitted = match self.admission.admit(code.reserve_bytes).await {
+            Ok(a) => a,
+            Err(busy) => {
+                let fault = PluginFault::Busy {
+                    detail: busy.to_string(),
+                };
+                return (Err(fault), CallUsage::default());
+            }
+        };
+        let states = self.shared.capabilities.call_states(&ctx);
+        let shared = self.shared.clone();
+        let code = code.clone();
+        let plugin = code.name.clone();
+        let work = async move {
+            let _slot = admitted.slot;
+            let limits = &shared.limits;
+            let mut store = Store::new(
+                &shared.engine,
+                CallState::new(
+                    ctx,
+                    states,
+                    limits.memory_bytes(),
+                    Some(admitted.lease),
+                    limits.budgets,
+                ),
+            );
+            store.limiter(|s| &mut s.limiter);
+            let started = Instant::now();
+            let deadline = limits.deadline();
+            let deadline_at = started + deadline;
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_callback(move |_| {
+                let now = Instant::now();
+                if now >= deadline_at {
+                    Err(Trap::Interrupt.into())
+                } else if now - started >= YIELD_AFTER {
+                    // A long call yields to the runtime each tick, so a busy
+                    // plugin never starves the others.
+                    Ok(UpdateDeadline::Yield(1))
+                } else {
+                    Ok(UpdateDeadline::Continue(1))
+                }
+            });
+            let form = match &invocation {
+                Invocation::CallTool { structured, .. } => *structured,
+                _ => StructuredForm::Text,
+            };
+            // Backstop for time spent outside wasm (host imports), checked by tokio.
+            let outer = deadline + Duration::from_millis(250);
+            let result = tokio::time::timeout(outer, run(&mut store, &code, invocation)).await;
+            let usage = CallUsage {
+                budget: store.data().core.budget_used(),
+                memory_peak_bytes: store.data().limiter.peak_bytes(),
+                took: started.elapsed(),
+            };
+            let plugin = code.name.to_string();
+            let returned = match result {
+                Err(_elapsed) => Err(PluginFault::Deadline {
+                    plugin,
+                    ms: limits.plugin_deadline_ms,
+                }),
+                Ok(Err(e)) => Err(classify(limits, plugin, e, &store)),
+                Ok(Ok(r)) => check_output(limits, &plugin, r, form),
+            };
+            Ok((returned, usage))
+        };
+        match self.runtime.run(&plugin, work).await {
+            Ok((returned, usage)) => {
+                tracing::debug!(
+                    target: "mcp_host::sandbox::usage",
+                    plugin = %plugin,
+                    imports = usage.budget.imports,
+                    rows = usage.budget.rows,
+                    log_records = usage.budget.log_records,
+                    log_bytes = usage.budget.log_bytes,
+                    writes = usage.budget.writes,
+                    memory_peak_kib = usage.memory_peak_bytes / 1024,
+                    micros = usage.took.as_micros() as u64,
+                    "call usage"
+                );
+                (returned, usage)
+            }
+            Err(fault) => (Err(fault), CallUsage::default()),
+        }
+    }
+}
+
+/// Name what ended a call that did not return.
+fn classify(
+    limits: &SandboxConfig,
+    plugin: String,
+    err: wasmtime::Error,
+    store: &Store<CallState>,
+) -> PluginFault {
+    let state = store.data();
+    if let Some(over) = &state.core.over_budget {
+        return PluginFault::Budget(over.clone());
+    }
+    if let Some(over) = err.downcast_ref::<BudgetExceeded>() {
+        return PluginFault::Budget(over.clone());
+    }
+    if state.limiter.budget_exhausted {
+        return PluginFault::Busy {
+            detail: format!(
+                "plugin `{plugin}` needed more memory than the host's plugin memory budget of {} MiB has free",
+                limits.memory_budget_mib
+            ),
+        };
+    }
+    if state.limiter.exceeded {
+        return PluginFault::Memory {
+            plugin,
+            mib: limits.plugin_memory_mib,
+        };
+    }
+    if let Some(trap) = err.downcast_ref::<Trap>() {
+        if *trap == Trap::Interrupt {
+            return PluginFault::Deadline {
+                plugin,
+                ms: limits.plugin_deadline_ms,
+            };
+        }
+        return PluginFault::Trap {
+            plugin,
+            detail: trap.to_string(),
+        };
+    }
+    let detail = format!("{err:#}");
+    if detail.contains("instantiat") || detail.contains("maximum concurrent") {
+        return PluginFault::Instantiate { plugin, detail };
+    }
+    PluginFault::Trap {
+        plugin,
+        detail: detail.lines().next().unwrap_or_default().to_string(),
+    }
+}
+
+/// Enforce the output cap and the shape of what the plugin returned.
+fn check_output(
+    limits: &SandboxConfig,
+    plugin: &str,
+    returned: Returned,
+    form: StructuredForm,
+) -> Result<Returned, PluginFault> {
+    let cap = limits.plugin_output_bytes;
+    let bytes = output_size(&returned);
+    if bytes > cap {
+        return Err(PluginFault::OutputTooLarge {
+            plugin: plugin.to_string(),
+            bytes,
+            cap,
+        });
+    }
+    let Returned::RawToolOutput(raw) = returned else {
+        return Ok(returned);
+    };
+    let out = match raw {
+        Err(e) => return Ok(Returned::ToolOutput(Err(e))),
+        Ok(out) => out,
+    };
+    let malformed = |detail: String| PluginFault::MalformedOutput {
+        plugin: plugin.to_string(),
+        detail,
+    };
+    let structured = match (out.structured_content, form) {
+        (None, _) => None,
+        (Some(text), StructuredForm::Text) => Some(Structured::Text(
+            checked_object(text).map_err(|e| malformed(e.to_string()))?,
+        )),
+        (Some(text), StructuredForm::Value) => Some(Structured::Value(
+            parsed_object(&text).map_err(|e| malformed(e.to_string()))?,
+        )),
+    };
+    Ok(Returned::ToolOutput(Ok(CheckedOutput {
+        text: out.text,
+        structured,
+        is_error: out.is_error,
+    })))
+}
+
+async fn run(
+    store: &mut Store<CallState>,
+    code: &PluginCode,
+    invocation: Invocation,
+) -> wasmtime::Result<Returned> {
+    let instance = code.pre.instantiate_async(&mut *store).await?;
+    let missing =
+        |what: &str| wasmtime::format_err!("plugin `{}` does not export {what}", code.name);
+    Ok(match invocation {
+        Invocation::ListTools => {
+            let idx = code
+                .tools
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/tool-provider"))?;
+            let guest = idx.load(&mut *store, &instance)?;
+            Returned::Tools(guest.call_list_tools(&mut *store).await?)
+        }
+        Invocation::CallTool {
+            name, arguments, ..
+        } => {
+            let idx = code
+                .tools
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/tool-provider"))?;
+            let guest = idx.load(&mut *store, &instance)?;
+            Returned::RawToolOutput(guest.call_call_tool(&mut *store, &name, &arguments).await?)
+        }
+        Invocation::ListPrompts => {
+            let idx = code
+                .prompts
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
+            let guest = idx.load(&mut *store, &instance)?;
+            Returned::Prompts(guest.call_list_prompts(&mut *store).await?)
+        }
+        Invocation::GetPrompt { name, arguments } => {
+            let idx = code
+                .prompts
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
+            let guest = idx.load(&mut *store, &instance)?;
+            Returned::Prompt(
+                guest
+                    .call_get_prompt(&mut *store, &name, &arguments)
+                    .await?,
+            )
+        }
+        Invocation::Instructions => {
+            let idx = code
+                .prompts
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
+            let guest = idx.load(&mut *store, &instance)?;
+            Returned::Instructions(guest.call_instructions(&mut *store).await?)
+        }
+    })
+}
+
+fn output_size(r: &Returned) -> usize {
+    match r {
+        Returned::Tools(tools) => tools
+            .iter()
+            .map(|t| {
+                t.name.len()
+                    + t.description.len()
+                    + t.input_schema.len()
+                    + t.output_schema.as_ref().map_or(0, String::len)
+                    + t.title.as_ref().map_or(0, String::len)
+            })
+            .sum(),
+        Returned::RawToolOutput(Ok(o)) => {
+            o.text.len() + o.structured_content.as_ref().map_or(0, String::len)
+        }
+        Returned::RawToolOutput(Err(e)) | Returned::ToolOutput(Err(e)) => e.len(),
+        Returned::ToolOutput(Ok(o)) => o.text.len(),
+        Returned::Prompts(p) => p
+            .iter()
+            .map(|p| p.name.len() + p.description.as_ref().map_or(0, String::len))
+            .sum(),
+        Returned::Prompt(Ok(p)) => p.messages.iter().map(|m| m.text.len()).sum(),
+        Returned::Prompt(Err(e)) => e.len(),
+        Returned::Instructions(i) => i.as_ref().map_or(0, String::len),
+    }
+}

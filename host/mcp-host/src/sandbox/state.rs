@@ -1,0 +1,202 @@
+//! Per-call store state: the call's core (the bound context and the
+//! budgets), each capability's per-call state, and the deny-everything WASI
+//! context. Built fresh for every call (invariant 5).
+
+use std::sync::Arc;
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::admission::MemoryLease;
+use super::budget::{Budget, BudgetExceeded, BudgetLimits, CallBudget};
+use crate::caller::{Caller, RequestMeta};
+use crate::capability::CallStates;
+use crate::confirm::WriteGate;
+
+/// What the host binds to one plugin call. Plugins cannot see or change it
+/// except through the imports their manifest grants.
+#[derive(Clone)]
+pub struct CallContext {
+    pub plugin: Arc<str>,
+    pub tool: Option<Arc<str>>,
+    pub caller: Arc<Caller>,
+    /// The MCP request this call serves, for logs and audit events.
+    pub request: Arc<RequestMeta>,
+    /// Whether a write import may write in this call (confirmation before writes).
+    pub write_gate: WriteGate,
+    /// The plugin is being loaded (its tools listed): capabilities grant no data.
+    pub loading: bool,
+}
+
+impl CallContext {
+    /// The context used while loading a plugin: no caller, no scopes, no data.
+    pub fn loading(plugin: Arc<str>) -> Self {
+        CallContext {
+            plugin,
+            tool: None,
+            caller: Arc::new(Caller::system()),
+            request: Arc::new(RequestMeta::internal("load")),
+            write_gate: WriteGate::Open,
+            loading: true,
+        }
+    }
+}
+
+/// Memory limiter: the per-instance cap, and the call's share of the
+/// host-wide budget. It records why it refused growth, so the fault can be named.
+pub struct MemoryLimiter {
+    pub cap_bytes: usize,
+    pub exceeded: bool,
+    /// The host-wide budget could not cover this growth.
+    pub budget_exhausted: bool,
+    lease: Option<MemoryLease>,
+    total_bytes: usize,
+    peak_bytes: usize,
+}
+
+impl MemoryLimiter {
+    pub fn new(cap_bytes: usize, lease: Option<MemoryLease>) -> Self {
+        MemoryLimiter {
+            cap_bytes,
+            exceeded: false,
+            budget_exhausted: false,
+            lease,
+            total_bytes: 0,
+            peak_bytes: 0,
+        }
+    }
+
+    /// The most linear memory this instance held at once (all its memories).
+    pub fn peak_bytes(&self) -> usize {
+        self.peak_bytes
+    }
+}
+
+impl wasmtime::ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.cap_bytes {
+            self.exceeded = true;
+            return Err(wasmtime::format_err!(
+                "memory cap of {} MiB exceeded",
+                self.cap_bytes / (1024 * 1024)
+            ));
+        }
+        let delta = desired.saturating_sub(current);
+        if let Some(lease) = &mut self.lease
+            && !lease.grow(delta)
+        {
+            self.budget_exhausted = true;
+            return Err(wasmtime::format_err!(
+                "the host's plugin memory budget is in use"
+            ));
+        }
+        self.total_bytes = self.total_bytes.saturating_add(delta);
+        self.peak_bytes = self.peak_bytes.max(self.total_bytes);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// The call's core: what the host bound and what the call has spent. Every
+/// import, the host's own and each capability's, counts against it.
+pub struct CallCore {
+    pub ctx: CallContext,
+    budget: CallBudget,
+    /// Set when a budget ended the call (the trap carries it too).
+    pub(crate) over_budget: Option<BudgetExceeded>,
+}
+
+impl CallCore {
+    /// What this call used of its budgets so far.
+    pub fn budget_used(&self) -> super::budget::BudgetUse {
+        self.budget.used()
+    }
+
+    /// Spend from the call's budgets; over one, the trap that ends the call.
+    pub fn spend(
+        &mut self,
+        take: impl FnOnce(&mut CallBudget) -> Result<(), (Budget, u64)>,
+    ) -> wasmtime::Result<()> {
+        match take(&mut self.budget) {
+            Ok(()) => Ok(()),
+            Err((budget, limit)) => {
+                let e = BudgetExceeded {
+                    plugin: self.ctx.plugin.clone(),
+                    budget,
+                    limit,
+                };
+                self.over_budget = Some(e.clone());
+                Err(wasmtime::Error::new(e))
+            }
+        }
+    }
+
+    /// Count one host-import call.
+    pub fn spend_import(&mut self) -> wasmtime::Result<()> {
+        self.spend(CallBudget::import)
+    }
+}
+
+pub struct CallState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) limiter: MemoryLimiter,
+    pub core: CallCore,
+    states: CallStates,
+}
+
+impl CallState {
+    pub fn new(
+        ctx: CallContext,
+        states: CallStates,
+        memory_cap: usize,
+        lease: Option<MemoryLease>,
+        budgets: BudgetLimits,
+    ) -> Self {
+        // Nothing granted: no preopens, no env, no args, no network, null stdio.
+        let wasi = WasiCtx::builder()
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        CallState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter::new(memory_cap, lease),
+            core: CallCore {
+                ctx,
+                budget: CallBudget::new(budgets),
+                over_budget: None,
+            },
+            states,
+        }
+    }
+
+    /// The call's core beside one capability's per-call state: what a
+    /// capability's linker getter hands its imports.
+    pub fn split<T: Default + Send + 'static>(&mut self) -> (&mut CallCore, &mut T) {
+        (&mut self.core, self.states.get_mut::<T>())
+    }
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
