@@ -9,7 +9,7 @@ Creates the large synthetic organisation (10 000 users, 5 000 groups, 200 000
 memberships, 20 000 requests) in a temporary SQLite file, serves it with the
 built plugins, calls every tool with its heaviest arguments (the largest
 page, the 5 000-member group, the user in 500 groups, the writes), reads the
-usage the host logs for each call (`access_mcp::sandbox::usage` at debug),
+usage the host logs for each call (`mcp_host::sandbox::usage` at debug),
 and prints each call's use of every budget, the maximum, the default limit and
 what share of it the maximum is.
 """
@@ -61,7 +61,7 @@ def main():
     env = dict(os.environ, ENV="development", DATABASE_URI=f"sqlite:///{db}",
                ACCESS_MCP_LISTEN="127.0.0.1:0", ACCESS_MCP_PLUGINS_DIR=PLUGINS,
                ACCESS_MCP_CACHE_DIR=os.path.join(work, "cache"), ACCESS_MCP_LOG_FORMAT="json",
-               RUST_LOG="warn,access_mcp::server=info,access_mcp::sandbox::usage=debug",
+               RUST_LOG="warn,mcp_host::server=info,mcp_host::sandbox::usage=debug",
                MCP_WRITE_CONFIRMATION="off")
     server = subprocess.Popen([BIN, "serve"], env=env, stderr=subprocess.PIPE, text=True)
     lines = queue.Queue()

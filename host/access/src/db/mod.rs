@@ -6,6 +6,7 @@
 //! difference needed so far is "now" ([`Db::now_sql`]).
 
 pub mod demo;
+mod exec;
 mod lite;
 mod query;
 pub mod reads;

@@ -1,4 +1,5 @@
-//! One SQL text, bound and run on either engine.
+//! One SQL text and its arguments, for either engine (run by `exec`, or in a
+//! transaction by `tx`).
 //!
 //! SQL text is assembled only from constants and `$n` placeholders; every value
 //! from a plugin or client is a bound argument, which is why `AssertSqlSafe` holds.
@@ -11,7 +12,6 @@ use sqlx::FromRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Db, DbError, Pool};
 
 /// A row type both engines can decode (what every fetch needs): sqlx's
 /// `FromRow` for PostgreSQL and SQLite transactions, serde for SQLite reads.
@@ -148,76 +148,3 @@ pub(super) fn sqlite_ts_arg(t: &NaiveDateTime) -> String {
     t.format(super::time::SQLITE_FORMAT).to_string()
 }
 
-macro_rules! on_engine {
-    ($pool:expr, |$p:ident, $ts:ident| $body:expr) => {
-        match $pool {
-            Pool::Sqlite($p) => {
-                let $ts = sqlite_ts_arg;
-                $body
-            }
-            Pool::Postgres($p) => {
-                let $ts = pg_ts;
-                $body
-            }
-        }
-    };
-}
-
-impl Db {
-    pub async fn fetch_all<R>(&self, q: &Query) -> Result<Vec<R>, DbError>
-    where
-        R: AnyRow,
-    {
-        self.count_query();
-        if let Some(lite) = &self.lite {
-            return self
-                .read_on(lite, |c| super::lite::fetch_all_on(c, q))
-                .await;
-        }
-        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
-        let rows = on_engine!(&self.pool, |p, ts| {
-            bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts)
-                .fetch_all(p)
-                .await?
-        });
-        Ok(rows)
-    }
-
-    pub async fn fetch_optional<R>(&self, q: &Query) -> Result<Option<R>, DbError>
-    where
-        R: AnyRow,
-    {
-        Ok(self.fetch_all(q).await?.into_iter().next())
-    }
-
-    /// Run a query returning one BIGINT column of one row.
-    pub async fn fetch_count(&self, q: &Query) -> Result<i64, DbError> {
-        self.count_query();
-        if let Some(lite) = &self.lite {
-            return self
-                .read_on(lite, |c| super::lite::fetch_count_on(c, q))
-                .await;
-        }
-        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
-        let n: i64 = on_engine!(&self.pool, |p, ts| {
-            bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts)
-                .fetch_one(p)
-                .await?
-        });
-        Ok(n)
-    }
-
-    /// Run a statement; returns rows affected.
-    pub async fn execute(&self, q: &Query) -> Result<u64, DbError> {
-        self.count_query();
-        self.stop_pinning_reads();
-        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
-        let n = on_engine!(&self.pool, |p, ts| {
-            bind_all!(sqlx::query(sql), &q.args, ts)
-                .execute(p)
-                .await?
-                .rows_affected()
-        });
-        Ok(n)
-    }
-}
