@@ -15,6 +15,7 @@ use prometheus_client::registry::Registry;
 
 use crate::config::AccessConfig;
 use crate::db::{Db, DbError, Pool};
+use crate::imports::AccessCall;
 use crate::users::AccessUsers;
 
 /// The Access capability: one database, shared by every call.
@@ -47,15 +48,6 @@ impl Access {
     pub fn db(&self) -> &Db {
         &self.db
     }
-}
-
-/// What Access's imports hold during one plugin call: the call's database
-/// handle (its reads share one connection and read transaction on SQLite).
-/// The default, and the state while a plugin is loading, holds none: then
-/// every import is refused.
-#[derive(Default)]
-pub struct AccessCall {
-    pub(crate) db: Option<Db>,
 }
 
 impl Capability for Access {

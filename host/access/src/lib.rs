@@ -19,5 +19,6 @@ pub mod requests;
 pub mod scopes;
 pub mod users;
 
-pub use capability::{Access, AccessCall, AccessContract};
+pub use capability::{Access, AccessContract};
 pub use config::{AccessConfig, DatabaseConfig, DirectoryConfig};
+pub use imports::AccessCall;

@@ -40,10 +40,11 @@ async fn reads_plugin(db: &Db) -> (Arc<Sandbox>, LoadedPlugin) {
     let engine = engine::build_engine(&cfg).expect("engine");
     engine::start_epoch_ticker(&engine);
     let capabilities = Capabilities::default().with(Arc::new(Access::on(db.clone())));
-    let sandbox =
-        Arc::new(Sandbox::new(engine.clone(), cfg, capabilities).expect("sandbox threads"));
+    let sandbox = Arc::new(
+        Sandbox::new(engine.clone(), cfg, Arc::new(capabilities.clone())).expect("sandbox threads"),
+    );
     let cache = CompiledCache::new(&engine, Some(root.join("target/test-compile-cache")));
-    let plugin = Loader::new(sandbox.clone(), cache)
+    let plugin = Loader::new(sandbox.clone(), capabilities, cache)
         .load(&manifest)
         .await
         .expect("load access-reads");

@@ -83,10 +83,12 @@ fn per_call() {
         engine::start_epoch_ticker(&engine);
         let cache_dir = tempfile::tempdir().expect("tempdir");
         let sandbox = Arc::new(
-            Sandbox::new(engine.clone(), cfg, Capabilities::default()).expect("sandbox threads"),
+            Sandbox::new(engine.clone(), cfg, Arc::new(Capabilities::default()))
+                .expect("sandbox threads"),
         );
         let loader = Loader::new(
             sandbox.clone(),
+            Capabilities::default(),
             CompiledCache::new(&engine, Some(cache_dir.path().to_path_buf())),
         );
         let plugins = plugin_dir();

@@ -13,18 +13,19 @@
 
 pub mod auth;
 pub mod bindings;
-mod builtin;
 pub mod caller;
 pub mod capability;
 pub mod comma_list;
 pub mod config;
 pub mod confirm;
+pub mod future;
 pub mod http;
 pub mod identity;
 pub mod logtext;
 pub mod mcp;
 pub mod metrics;
 pub mod plugins;
+pub mod reload;
 pub mod sandbox;
 pub mod server;
 pub mod shared;

@@ -33,9 +33,9 @@ use crate::mcp::passthrough;
 use crate::mcp::{HostState, McpHost};
 use crate::metrics::Metrics;
 use crate::plugins::folder::{self, FolderError};
-use crate::plugins::reload::Reloader;
 use crate::plugins::signature::{KeyError, SignaturePolicy};
 use crate::plugins::{LoadError, Loader, Registry};
+use crate::reload::Reloader;
 use crate::sandbox::Sandbox;
 use crate::shared::{Rate, RateSpecError, SharedState, Unavailable};
 
@@ -211,6 +211,7 @@ async fn prepare(
     let state = Arc::new(HostState::new(
         registry,
         sandbox,
+        capabilities.clone(),
         identity.clone(),
         metrics,
         confirmations,
@@ -276,7 +277,7 @@ pub fn app(cfg: &HostConfig, prepared: &Prepared, shutdown: CancellationToken) -
         authorization_servers: cfg.auth.authorization_servers(),
         hosts: guard.clone(),
         proxies: prepared.proxies.clone(),
-        scopes_supported: prepared.state.capabilities().scopes(),
+        scopes_supported: prepared.state.capabilities.scopes(),
     });
     let auth_layer = Arc::new(AuthLayer {
         auth: prepared.auth.clone(),
@@ -332,7 +333,7 @@ pub fn app(cfg: &HostConfig, prepared: &Prepared, shutdown: CancellationToken) -
 async fn readyz(State(state): State<Arc<HostState>>) -> Response {
     let registry = state.registry();
     let plugins = registry.plugins.len();
-    let checks = state.capabilities().ready().await;
+    let checks = state.capabilities.ready().await;
     let shared = match state.shared.ping().await {
         None => "in-process",
         Some(true) => "ok",
@@ -368,7 +369,7 @@ async fn metrics(State(state): State<Arc<HostState>>) -> Response {
                 axum::http::header::CONTENT_TYPE,
                 "application/openmetrics-text; version=1.0.0; charset=utf-8",
             )],
-            m.render(state.capabilities()),
+            m.render(&state.capabilities),
         )
             .into_response(),
         None => (

@@ -29,9 +29,7 @@ impl Db {
     {
         self.count_query();
         if let Some(lite) = &self.lite {
-            return self
-                .read_on(lite, |c| lite::fetch_all_on(c, q))
-                .await;
+            return self.read_on(lite, |c| lite::fetch_all_on(c, q)).await;
         }
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let rows = on_engine!(&self.pool, |p, ts| {
@@ -53,9 +51,7 @@ impl Db {
     pub async fn fetch_count(&self, q: &Query) -> Result<i64, DbError> {
         self.count_query();
         if let Some(lite) = &self.lite {
-            return self
-                .read_on(lite, |c| lite::fetch_count_on(c, q))
-                .await;
+            return self.read_on(lite, |c| lite::fetch_count_on(c, q)).await;
         }
         let sql = sqlx::AssertSqlSafe(q.sql.as_str());
         let n: i64 = on_engine!(&self.pool, |p, ts| {

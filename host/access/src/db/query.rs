@@ -12,7 +12,6 @@ use sqlx::FromRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 
-
 /// A row type both engines can decode (what every fetch needs): sqlx's
 /// `FromRow` for PostgreSQL and SQLite transactions, serde for SQLite reads.
 pub trait AnyRow:
@@ -147,4 +146,3 @@ pub(super) fn pg_ts(t: &NaiveDateTime) -> NaiveDateTime {
 pub(super) fn sqlite_ts_arg(t: &NaiveDateTime) -> String {
     t.format(super::time::SQLITE_FORMAT).to_string()
 }
-

@@ -16,7 +16,6 @@ use mcp_host::sandbox::state::{CallCore, CallState};
 use wasmtime::component::HasData;
 
 use crate::bindings::access_types::{self as t, HostError};
-use crate::capability::AccessCall;
 use crate::db::{Db, DbError};
 
 /// The interfaces of the Access capability.
@@ -31,6 +30,15 @@ pub const INTERFACES: &[Interface] = &[
     permissions::INTERFACE,
     requests::INTERFACE,
 ];
+
+/// What Access's imports hold during one plugin call: the call's database
+/// handle (its reads share one connection and read transaction on SQLite).
+/// The default, and the state while a plugin is loading, holds none: then
+/// every import is refused.
+#[derive(Default)]
+pub struct AccessCall {
+    pub(crate) db: Option<Db>,
+}
 
 /// What an Access import sees of the call.
 pub struct AccessView<'a> {

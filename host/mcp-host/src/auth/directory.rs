@@ -2,7 +2,7 @@
 //! email; a [`UserDirectory`] (provided by a capability that keeps users, such
 //! as Access's table of users) says which user that is, or that none is.
 
-use crate::capability::BoxFuture;
+use crate::future::BoxFuture;
 
 /// A user the directory knows.
 #[derive(Debug, Clone, PartialEq, Eq)]

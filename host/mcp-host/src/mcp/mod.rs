@@ -40,6 +40,8 @@ pub struct HostState {
     /// The plugins being served; replaced as a whole by hot reload.
     pub served: ServedSet,
     pub sandbox: Arc<Sandbox>,
+    /// The capabilities plugins may be granted.
+    pub capabilities: Capabilities,
     /// How the host names itself.
     pub identity: Identity,
     /// `None` when metrics are off (`ACCESS_MCP_METRICS=false`).
@@ -54,6 +56,7 @@ impl HostState {
     pub fn new(
         registry: Registry,
         sandbox: Arc<Sandbox>,
+        capabilities: Capabilities,
         identity: Identity,
         metrics: Option<Arc<Metrics>>,
         confirmations: Confirmations,
@@ -62,16 +65,12 @@ impl HostState {
         HostState {
             served: ServedSet::new(Served::new(registry), metrics.as_deref()),
             sandbox,
+            capabilities,
             identity,
             metrics,
             confirmations,
             shared,
         }
-    }
-
-    /// The capabilities plugins may be granted.
-    pub fn capabilities(&self) -> &Capabilities {
-        self.sandbox.capabilities()
     }
 
     /// The registry in force (a call keeps the one it started with).

@@ -278,8 +278,7 @@ impl AuditReport {
     /// The report of a folder loaded by [`super::folder::load`].
     pub fn of(folder: &LoadedFolder) -> AuditReport {
         let always: Vec<&str> = folder
-            .sandbox
-            .capabilities()
+            .capabilities
             .always_granted()
             .map(|i| i.name)
             .collect();
@@ -298,8 +297,7 @@ impl AuditReport {
         }
         plugins.sort_by(|a, b| a.manifest.cmp(&b.manifest));
         let mut caps: Vec<CapabilityReport> = folder
-            .sandbox
-            .capabilities()
+            .capabilities
             .interfaces()
             .filter(|(_, i)| i.grant != Grant::Types)
             .map(|(_, i)| CapabilityReport {

@@ -40,6 +40,8 @@ pub struct LoadedFolder {
     pub refused: Vec<Refusal>,
     /// The signature policy the folder was loaded under.
     pub signatures: SignaturePolicy,
+    /// The capabilities its plugins were linked against.
+    pub capabilities: Capabilities,
     /// The loader, kept for hot reload (same engine, cache and policy).
     pub loader: Loader,
 }
@@ -64,10 +66,11 @@ pub async fn load(
     engine::start_epoch_ticker(&engine);
     let cache = CompiledCache::new(&engine, cache_dir.or_else(CompiledCache::default_dir));
     let sandbox = Arc::new(
-        Sandbox::new(engine, limits.clone(), capabilities)
+        Sandbox::new(engine, limits.clone(), Arc::new(capabilities.clone()))
             .map_err(|e| FolderError::Engine(format!("cannot start the sandbox threads: {e}")))?,
     );
-    let loader = Loader::new(sandbox.clone(), cache).with_signatures(signatures.clone());
+    let loader = Loader::new(sandbox.clone(), capabilities.clone(), cache)
+        .with_signatures(signatures.clone());
 
     let mut loaded = Vec::new();
     let mut refused = Vec::new();
@@ -95,6 +98,7 @@ pub async fn load(
         registry,
         refused,
         signatures,
+        capabilities,
         loader,
     })
 }

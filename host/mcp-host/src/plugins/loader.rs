@@ -148,6 +148,7 @@ pub struct LoadedPlugin {
 
 pub struct Loader {
     sandbox: Arc<Sandbox>,
+    capabilities: Capabilities,
     cache: CompiledCache,
     signatures: SignaturePolicy,
 }
@@ -222,9 +223,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl Loader {
-    pub fn new(sandbox: Arc<Sandbox>, cache: CompiledCache) -> Self {
+    /// A loader for plugins run in `sandbox`, linked against `capabilities`
+    /// (the set whose per-call states the sandbox builds).
+    pub fn new(sandbox: Arc<Sandbox>, capabilities: Capabilities, cache: CompiledCache) -> Self {
         Loader {
             sandbox,
+            capabilities,
             cache,
             signatures: SignaturePolicy::default(),
         }
@@ -315,12 +319,11 @@ impl Loader {
             }
         }
 
-        let linker = build_linker(&engine, self.sandbox.capabilities(), &granted).map_err(|e| {
-            LoadError::Link {
+        let linker =
+            build_linker(&engine, &self.capabilities, &granted).map_err(|e| LoadError::Link {
                 plugin: plugin.clone(),
                 detail: format!("{e:#}"),
-            }
-        })?;
+            })?;
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError::Link {
@@ -343,7 +346,7 @@ impl Loader {
 
         let (tools, prompts, instructions, peak) = self.describe(&code).await?;
         code.reserve_bytes = peak.min(self.sandbox.limits().memory_bytes());
-        validate_tools(&plugin, &tools, &self.sandbox.capabilities().scopes())?;
+        validate_tools(&plugin, &tools, &self.capabilities.scopes())?;
         validate_prompts(&plugin, &prompts, instructions.as_deref())?;
 
         let mut linked: Vec<String> = granted.into_iter().map(String::from).collect();
@@ -368,7 +371,7 @@ impl Loader {
     /// The set of interfaces this plugin may import: the manifest's grants plus
     /// the ones every plugin gets. An unknown grant is an error.
     fn check_grants(&self, manifest: &Manifest) -> Result<BTreeSet<&'static str>, LoadError> {
-        let capabilities = self.sandbox.capabilities();
+        let capabilities = &self.capabilities;
         let mut granted: BTreeSet<&'static str> =
             capabilities.always_granted().map(|i| i.name).collect();
         for grant in &manifest.grants {

@@ -8,7 +8,6 @@ pub mod folder;
 pub mod loader;
 pub mod manifest;
 pub mod registry;
-pub mod reload;
 pub mod signature;
 
 pub use loader::{LoadError, LoadedPlugin, Loader};

@@ -13,10 +13,9 @@ use super::budget::{BudgetExceeded, BudgetUse};
 use super::fault::PluginFault;
 use super::json_check::{checked_object, parsed_object};
 use super::runtime::SandboxRuntime;
-use super::state::{CallContext, CallState};
+use super::state::{CallContext, CallState, CallStateSource};
 use crate::bindings::plugin_types::{PromptDescriptor, PromptResult, ToolDescriptor, ToolOutput};
 use crate::bindings::{prompt_provider, tool_provider};
-use crate::capability::Capabilities;
 use crate::sandbox::SandboxConfig;
 
 /// How long a call runs before it starts yielding to the async runtime at each
@@ -114,14 +113,14 @@ struct Shared {
     engine: Engine,
     limits: SandboxConfig,
     /// What builds each call's per-capability state.
-    capabilities: Capabilities,
+    states: Arc<dyn CallStateSource>,
 }
 
 impl Sandbox {
     pub fn new(
         engine: Engine,
         limits: SandboxConfig,
-        capabilities: Capabilities,
+        states: Arc<dyn CallStateSource>,
     ) -> std::io::Result<Self> {
         let admission = Admission::new(AdmissionLimits {
             instances: limits.max_instances,
@@ -137,7 +136,7 @@ impl Sandbox {
             shared: Arc::new(Shared {
                 engine,
                 limits,
-                capabilities,
+                states,
             }),
             admission,
             runtime: SandboxRuntime::new(threads)?,
@@ -150,10 +149,6 @@ impl Sandbox {
 
     pub fn limits(&self) -> &SandboxConfig {
         &self.shared.limits
-    }
-
-    pub fn capabilities(&self) -> &Capabilities {
-        &self.shared.capabilities
     }
 
     /// Run one export call in a fresh instance.
@@ -182,7 +177,7 @@ impl Sandbox {
                 return (Err(fault), CallUsage::default());
             }
         };
-        let states = self.shared.capabilities.call_states(&ctx);
+        let states = self.shared.states.call_states(&ctx);
         let shared = self.shared.clone();
         let code = code.clone();
         let plugin = code.name.clone();

@@ -2,6 +2,7 @@
 //! budgets), each capability's per-call state, and the deny-everything WASI
 //! context. Built fresh for every call (invariant 5).
 
+use std::any::Any;
 use std::sync::Arc;
 
 use wasmtime::component::ResourceTable;
@@ -10,7 +11,6 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::admission::MemoryLease;
 use super::budget::{Budget, BudgetExceeded, BudgetLimits, CallBudget};
 use crate::caller::{Caller, RequestMeta};
-use crate::capability::CallStates;
 use crate::confirm::WriteGate;
 
 /// What the host binds to one plugin call. Plugins cannot see or change it
@@ -38,6 +38,39 @@ impl CallContext {
             request: Arc::new(RequestMeta::internal("load")),
             write_gate: WriteGate::Open,
             loading: true,
+        }
+    }
+}
+
+/// What builds the per-call states of the capabilities a call may use (the
+/// host's capability set), so the sandbox needs to know nothing of them.
+pub trait CallStateSource: Send + Sync + 'static {
+    fn call_states(&self, call: &CallContext) -> CallStates;
+}
+
+/// The capabilities' per-call states, found by type.
+#[derive(Default)]
+pub struct CallStates(Vec<Box<dyn Any + Send>>);
+
+impl CallStates {
+    pub fn new(states: Vec<Box<dyn Any + Send>>) -> Self {
+        CallStates(states)
+    }
+
+    /// The state of type `T`. Every linked capability's state is built for
+    /// every call, so it is always there; were it not, a default state (which
+    /// must allow nothing) stands in rather than a panic.
+    pub fn get_mut<T: Default + Send + 'static>(&mut self) -> &mut T {
+        let at = match self.0.iter().position(|s| s.is::<T>()) {
+            Some(i) => i,
+            None => {
+                self.0.push(Box::new(T::default()));
+                self.0.len() - 1
+            }
+        };
+        match self.0[at].downcast_mut::<T>() {
+            Some(t) => t,
+            None => unreachable!("the position found holds a T"),
         }
     }
 }

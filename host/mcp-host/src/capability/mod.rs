@@ -6,21 +6,19 @@
 //! metrics. The host knows capabilities only through [`Capability`]; a binary
 //! composes them: `Host::new(cfg).with(capability)`.
 
+mod builtin;
+
 use std::any::Any;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use wasmtime::component::Linker;
 
 use crate::auth::directory::UserDirectory;
-use crate::sandbox::state::{CallContext, CallState};
+pub use crate::future::BoxFuture;
+use crate::sandbox::state::{CallContext, CallState, CallStateSource, CallStates};
 
 /// Adds one interface's imports to a plugin's linker.
 pub type LinkFn = fn(&mut Linker<CallState>) -> wasmtime::Result<()>;
-
-/// A boxed future, as the object-safe hooks return them.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// How a plugin comes to be allowed an interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +106,7 @@ pub struct Capabilities {
 impl Default for Capabilities {
     fn default() -> Self {
         Capabilities {
-            all: vec![Arc::new(crate::builtin::Builtin)],
+            all: vec![Arc::new(builtin::Builtin)],
         }
     }
 }
@@ -152,11 +150,6 @@ impl Capabilities {
         all
     }
 
-    /// The per-call states of one call.
-    pub fn call_states(&self, call: &CallContext) -> CallStates {
-        CallStates(self.all.iter().filter_map(|c| c.call_state(call)).collect())
-    }
-
     /// The first capability's user directory, if any keeps users.
     pub fn user_directory(&self) -> Option<Arc<dyn UserDirectory>> {
         self.all.iter().find_map(|c| c.user_directory())
@@ -176,26 +169,10 @@ impl Capabilities {
     }
 }
 
-/// The capabilities' per-call states, found by type.
-#[derive(Default)]
-pub struct CallStates(Vec<Box<dyn Any + Send>>);
-
-impl CallStates {
-    /// The state of type `T`. Every linked capability's state is built for
-    /// every call, so it is always there; were it not, a default state (which
-    /// must allow nothing) stands in rather than a panic.
-    pub fn get_mut<T: Default + Send + 'static>(&mut self) -> &mut T {
-        let at = match self.0.iter().position(|s| s.is::<T>()) {
-            Some(i) => i,
-            None => {
-                self.0.push(Box::new(T::default()));
-                self.0.len() - 1
-            }
-        };
-        match self.0[at].downcast_mut::<T>() {
-            Some(t) => t,
-            None => unreachable!("the position found holds a T"),
-        }
+impl CallStateSource for Capabilities {
+    /// Every capability's state for one call.
+    fn call_states(&self, call: &CallContext) -> CallStates {
+        CallStates::new(self.all.iter().filter_map(|c| c.call_state(call)).collect())
     }
 }
 

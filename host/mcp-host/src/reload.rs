@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::loader::{LoadedPlugin, Loader};
-use super::registry::Registry;
 use crate::mcp::{HostState, Served};
+use crate::plugins::loader::{LoadedPlugin, Loader};
+use crate::plugins::registry::Registry;
 
 /// What one reload did, for the log and the tests.
 #[derive(Debug, Default)]
