@@ -1,5 +1,5 @@
 //! The 18 read tools of `access-reads` against the demo organisation
-//! (host/src/db/demo_seed.sql). Expected values are derived from the seed:
+//! (host/access/src/db/demo_seed.sql). Expected values are derived from the seed:
 //! counts, ids and orderings are those the seed's rows give.
 
 use std::collections::{BTreeSet, HashMap};

@@ -1,5 +1,5 @@
 //! The 3 write tools of `access-requests` against the demo organisation
-//! (host/src/db/demo_seed.sql), over the wire: happy paths, every error
+//! (host/access/src/db/demo_seed.sql), over the wire: happy paths, every error
 //! string, supersede, name rules, owner_time_limit clipping, app-owner
 //! auto-approval, lax arguments, the audit log, and upstream test_mcp rows
 //! 7 (success part), 21-24, 26-30. Expected values come from the seed.

@@ -11,4 +11,4 @@ wasmtime::component::bindgen!({
     },
 });
 
-pub use access::directory::types as access_types;
+pub use self::access::directory::types as access_types;

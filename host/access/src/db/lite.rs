@@ -275,7 +275,7 @@ pub fn fetch_count_on(c: &Connection, q: &Query) -> Result<i64, DbError> {
     Ok(count)
 }
 
-/// Whether statement timings are logged (`RUST_LOG=access_mcp::db=trace`).
+/// Whether statement timings are logged (`RUST_LOG=access::db=trace`).
 fn traced() -> bool {
     tracing::enabled!(tracing::Level::TRACE)
 }

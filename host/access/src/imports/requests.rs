@@ -1,7 +1,7 @@
-//! `access:directory/requests`: the three request operations. Each is a whole
-//! host operation (`db::writes`) that re-checks `create_requests` and the
-//! permission it needs on the caller bound to the call, runs in one
-//! transaction, and writes its audit events with the plugin and tool. A tool
+//! `access:directory/requests`: the three request operations. The import
+//! checks `create_requests` on the caller bound to the call (the boundary);
+//! each operation (`crate::requests`) checks the permission it needs, runs in
+//! one transaction, and writes its audit events with the plugin and tool. A tool
 //! call may ask for one write operation, whatever the confirmation mode: a
 //! second ends the call before it reaches the database.
 

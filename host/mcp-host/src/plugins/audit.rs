@@ -73,7 +73,7 @@
 //!
 //! `imports`, `linked`, `unused_grants`, `tools`, `prompts` are null for a
 //! plugin refused before it was described; a plugin refused by the registry
-//! (a duplicate name) still has them. See also `host/src/plugins/AUDIT.md`.
+//! (a duplicate name) still has them. See also `host/mcp-host/src/plugins/AUDIT.md`.
 
 use std::fmt::Write as _;
 use std::path::Path;

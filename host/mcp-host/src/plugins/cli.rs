@@ -25,7 +25,7 @@ pub enum PluginsCommand {
     Audit {
         #[command(flatten)]
         folder: FolderArgs,
-        /// Print the `access-mcp-audit/1` JSON document (see host/src/plugins/AUDIT.md).
+        /// Print the `access-mcp-audit/1` JSON document (see host/mcp-host/src/plugins/AUDIT.md).
         #[arg(long)]
         json: bool,
     },
