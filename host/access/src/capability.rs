@@ -133,3 +133,45 @@ impl Capability for AccessContract {
         crate::scopes::ALL
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DatabaseConfig, DirectoryConfig};
+    use mcp_host::caller::{Caller, RequestMeta};
+    use mcp_host::confirm::WriteGate;
+
+    fn state(access: &Access, ctx: &CallContext) -> AccessCall {
+        let boxed = access.call_state(ctx).expect("a state for every call");
+        match boxed.downcast::<AccessCall>() {
+            Ok(s) => *s,
+            Err(_) => panic!("not an AccessCall"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_loading_plugin_gets_no_database_and_a_call_gets_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cfg = AccessConfig {
+            database: DatabaseConfig {
+                database_uri: None,
+                demo_db: dir.path().join("demo.db"),
+                max_connections: 2,
+                sqlite_inline_reads: true,
+            },
+            directory: DirectoryConfig::default(),
+        };
+        let access = Access::connect(&cfg).await.expect("demo database");
+        let loading = CallContext::loading(std::sync::Arc::from("p"));
+        assert!(state(&access, &loading).db.is_none());
+        let call = CallContext {
+            loading: false,
+            caller: std::sync::Arc::new(Caller::system()),
+            request: std::sync::Arc::new(RequestMeta::internal("r")),
+            write_gate: WriteGate::Open,
+            ..loading
+        };
+        assert!(state(&access, &call).db.is_some());
+        assert_eq!(access.scopes(), ["create_requests", "read_all"]);
+    }
+}

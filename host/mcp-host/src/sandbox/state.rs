@@ -233,3 +233,34 @@ impl WasiView for CallState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default, Debug, PartialEq)]
+    struct Granted(Option<&'static str>);
+
+    #[derive(Default)]
+    struct Other;
+
+    #[test]
+    fn a_call_finds_each_capability_state_by_type_and_a_missing_one_allows_nothing() {
+        let mut states = CallStates::new(vec![Box::new(Other), Box::new(Granted(Some("db")))]);
+        assert_eq!(states.get_mut::<Granted>(), &Granted(Some("db")));
+        states.get_mut::<Granted>().0 = Some("changed");
+        assert_eq!(states.get_mut::<Granted>(), &Granted(Some("changed")));
+        // Not built for this call (a bug): the type's default, never a panic.
+        let mut empty = CallStates::default();
+        assert_eq!(empty.get_mut::<Granted>(), &Granted(None));
+    }
+
+    #[test]
+    fn the_loading_context_has_no_caller_and_says_it_is_loading() {
+        let ctx = CallContext::loading(Arc::from("p"));
+        assert!(ctx.loading && ctx.caller.scopes.is_empty() && ctx.caller.user_id.is_empty());
+        // One caller, shared, not copied: cloning the context clones the Arc.
+        let copy = ctx.clone();
+        assert!(Arc::ptr_eq(&ctx.caller, &copy.caller) && Arc::ptr_eq(&ctx.request, &copy.request));
+    }
+}
