@@ -52,6 +52,12 @@ pub fn generic_binary() -> PathBuf {
     b
 }
 
+/// Plugins `.ci/build` leaves beside the default folder (`target/extra-plugins`:
+/// the conformance plugin), each component with its manifest.
+pub fn extra_plugins() -> PathBuf {
+    target().join("extra-plugins")
+}
+
 /// The assembled plugin folder (`target/plugins`).
 pub fn built_plugins() -> PathBuf {
     let p = target().join("plugins");

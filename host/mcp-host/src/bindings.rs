@@ -12,3 +12,17 @@ wasmtime::component::bindgen!({
 
 pub use exports::mcp::plugin::{prompt_provider, tool_provider};
 pub use mcp::plugin::types as plugin_types;
+
+/// Version 0.2 of the contract (`wit/mcp-plugin-0.2`): tool results that carry
+/// MCP's content types. The host loads plugins of either version.
+pub mod v2 {
+    wasmtime::component::bindgen!({
+        path: "../../wit/mcp-plugin-0.2",
+        world: "mcp:plugin/host@0.2.0",
+        imports: { default: async | trappable },
+        exports: { default: async },
+    });
+
+    pub use self::exports::mcp::plugin::tool_provider;
+    pub use self::mcp::plugin::types as plugin_types;
+}

@@ -30,6 +30,7 @@ use crate::sandbox::{PluginFault, Sandbox};
 use crate::shared::SharedState;
 
 mod ask;
+mod content;
 pub mod passthrough;
 pub mod served;
 use ask::{Answer, Channel, ElicitFailure};
@@ -244,14 +245,20 @@ impl McpHost {
             Ok(Returned::ToolOutput(Ok(out))) => {
                 tracing::debug!(tool = %name, plugin = %plugin, request_id = %call.bound.meta.id,
                     micros = took.as_micros() as u64, is_error = out.is_error, "tool call");
-                let text = match call.bound.passthrough.as_deref() {
-                    Some(p) => p.park_text(out.text),
-                    None => out.text,
+                let blocks = match out.content {
+                    // 0.2: the plugin's content blocks, in order.
+                    Some(content) => content.into_iter().map(content::block).collect(),
+                    None => vec![ContentBlock::text(
+                        match call.bound.passthrough.as_deref() {
+                            Some(p) => p.park_text(out.text),
+                            None => out.text,
+                        },
+                    )],
                 };
                 let mut result = if out.is_error {
-                    CallToolResult::error(vec![ContentBlock::text(text)])
+                    CallToolResult::error(blocks)
                 } else {
-                    CallToolResult::success(vec![ContentBlock::text(text)])
+                    CallToolResult::success(blocks)
                 };
                 result.structured_content = match out.structured {
                     None => None,

@@ -15,7 +15,8 @@ use super::json_check::{checked_object, parsed_object};
 use super::runtime::SandboxRuntime;
 use super::state::{CallContext, CallState, CallStateSource};
 use crate::bindings::plugin_types::{PromptDescriptor, PromptResult, ToolDescriptor, ToolOutput};
-use crate::bindings::{prompt_provider, tool_provider};
+pub use crate::bindings::v2::plugin_types::Content;
+use crate::bindings::{prompt_provider, tool_provider, v2};
 use crate::sandbox::SandboxConfig;
 
 /// How long a call runs before it starts yielding to the async runtime at each
@@ -30,12 +31,31 @@ const YIELD_AFTER: Duration = Duration::from_millis(20);
 pub struct PluginCode {
     pub name: Arc<str>,
     pub pre: InstancePre<CallState>,
-    pub tools: Option<tool_provider::GuestIndices>,
+    pub tools: Option<ToolsExport>,
     pub prompts: Option<prompt_provider::GuestIndices>,
     /// Linear memory an instance needs to start, measured when the plugin was
     /// loaded: what a call reserves of the host-wide memory budget on admission.
     pub reserve_bytes: usize,
 }
+/// A plugin's tool export, by contract version.
+#[derive(Clone)]
+pub enum ToolsExport {
+    /// `mcp:plugin/tool-provider@0.1.0`: a text result.
+    V1(tool_provider::GuestIndices),
+    /// `mcp:plugin/tool-provider@0.2.0`: a result of MCP content blocks.
+    V2(v2::tool_provider::GuestIndices),
+}
+
+impl ToolsExport {
+    /// The tool export `pre` has, newest version first.
+    pub fn of(pre: &InstancePre<CallState>) -> Option<Self> {
+        v2::tool_provider::GuestIndices::new(pre)
+            .map(ToolsExport::V2)
+            .or_else(|_| tool_provider::GuestIndices::new(pre).map(ToolsExport::V1))
+            .ok()
+    }
+}
+
 /// One export call.
 #[derive(Debug, Clone)]
 pub enum Invocation {
@@ -75,7 +95,10 @@ pub enum Structured {
 /// A tool's output after the host checked it.
 #[derive(Debug, Clone)]
 pub struct CheckedOutput {
+    /// The one text block of a 0.1 result (empty for 0.2).
     pub text: String,
+    /// The content blocks of a 0.2 result.
+    pub content: Option<Vec<Content>>,
     pub structured: Option<Structured>,
     pub is_error: bool,
 }
@@ -90,6 +113,8 @@ pub enum Returned {
     Instructions(Option<String>),
     /// A tool's output as the plugin returned it (before `check_output`).
     RawToolOutput(Result<ToolOutput, String>),
+    /// A 0.2 tool's output as the plugin returned it (before `check_output`).
+    RawContentOutput(Result<v2::plugin_types::ToolOutput, String>),
 }
 
 /// What one call used: of its budgets, of memory, and of time.
@@ -321,12 +346,21 @@ fn check_output(
             cap,
         });
     }
-    let Returned::RawToolOutput(raw) = returned else {
-        return Ok(returned);
-    };
-    let out = match raw {
-        Err(e) => return Ok(Returned::ToolOutput(Err(e))),
-        Ok(out) => out,
+    let (out, content) = match returned {
+        Returned::RawToolOutput(Ok(out)) => (out, None),
+        // 0.2: the blocks carry the text; the structured content is checked as for 0.1.
+        Returned::RawContentOutput(Ok(out)) => (
+            ToolOutput {
+                text: String::new(),
+                structured_content: out.structured_content,
+                is_error: out.is_error,
+            },
+            Some(out.content),
+        ),
+        Returned::RawToolOutput(Err(e)) | Returned::RawContentOutput(Err(e)) => {
+            return Ok(Returned::ToolOutput(Err(e)));
+        }
+        other => return Ok(other),
     };
     let malformed = |detail: String| PluginFault::MalformedOutput {
         plugin: plugin.to_string(),
@@ -343,6 +377,7 @@ fn check_output(
     };
     Ok(Returned::ToolOutput(Ok(CheckedOutput {
         text: out.text,
+        content,
         structured,
         is_error: out.is_error,
     })))
@@ -357,24 +392,33 @@ async fn run(
     let missing =
         |what: &str| wasmtime::format_err!("plugin `{}` does not export {what}", code.name);
     Ok(match invocation {
-        Invocation::ListTools => {
-            let idx = code
-                .tools
-                .as_ref()
-                .ok_or_else(|| missing("mcp:plugin/tool-provider"))?;
-            let guest = idx.load(&mut *store, &instance)?;
-            Returned::Tools(guest.call_list_tools(&mut *store).await?)
-        }
+        Invocation::ListTools => match code.tools.as_ref() {
+            Some(ToolsExport::V1(idx)) => {
+                let guest = idx.load(&mut *store, &instance)?;
+                Returned::Tools(guest.call_list_tools(&mut *store).await?)
+            }
+            Some(ToolsExport::V2(idx)) => {
+                let guest = idx.load(&mut *store, &instance)?;
+                let tools = guest.call_list_tools(&mut *store).await?;
+                Returned::Tools(tools.into_iter().map(descriptor_v1).collect())
+            }
+            None => return Err(missing("mcp:plugin/tool-provider")),
+        },
         Invocation::CallTool {
             name, arguments, ..
-        } => {
-            let idx = code
-                .tools
-                .as_ref()
-                .ok_or_else(|| missing("mcp:plugin/tool-provider"))?;
-            let guest = idx.load(&mut *store, &instance)?;
-            Returned::RawToolOutput(guest.call_call_tool(&mut *store, &name, &arguments).await?)
-        }
+        } => match code.tools.as_ref() {
+            Some(ToolsExport::V1(idx)) => {
+                let guest = idx.load(&mut *store, &instance)?;
+                Returned::RawToolOutput(guest.call_call_tool(&mut *store, &name, &arguments).await?)
+            }
+            Some(ToolsExport::V2(idx)) => {
+                let guest = idx.load(&mut *store, &instance)?;
+                Returned::RawContentOutput(
+                    guest.call_call_tool(&mut *store, &name, &arguments).await?,
+                )
+            }
+            None => return Err(missing("mcp:plugin/tool-provider")),
+        },
         Invocation::ListPrompts => {
             let idx = code
                 .prompts
@@ -421,8 +465,16 @@ fn output_size(r: &Returned) -> usize {
         Returned::RawToolOutput(Ok(o)) => {
             o.text.len() + o.structured_content.as_ref().map_or(0, String::len)
         }
-        Returned::RawToolOutput(Err(e)) | Returned::ToolOutput(Err(e)) => e.len(),
-        Returned::ToolOutput(Ok(o)) => o.text.len(),
+        Returned::RawContentOutput(Ok(o)) => {
+            o.content.iter().map(content_size).sum::<usize>()
+                + o.structured_content.as_ref().map_or(0, String::len)
+        }
+        Returned::RawToolOutput(Err(e))
+        | Returned::RawContentOutput(Err(e))
+        | Returned::ToolOutput(Err(e)) => e.len(),
+        Returned::ToolOutput(Ok(o)) => {
+            o.text.len() + o.content.iter().flatten().map(content_size).sum::<usize>()
+        }
         Returned::Prompts(p) => p
             .iter()
             .map(|p| p.name.len() + p.description.as_ref().map_or(0, String::len))
@@ -430,5 +482,46 @@ fn output_size(r: &Returned) -> usize {
         Returned::Prompt(Ok(p)) => p.messages.iter().map(|m| m.text.len()).sum(),
         Returned::Prompt(Err(e)) => e.len(),
         Returned::Instructions(i) => i.as_ref().map_or(0, String::len),
+    }
+}
+
+/// Bytes a content block holds, for the output cap.
+fn content_size(c: &Content) -> usize {
+    use v2::plugin_types::ResourceBody;
+    match c {
+        Content::Text(t) => t.len(),
+        Content::Image(b) | Content::Audio(b) => b.data.len() + b.mime_type.len(),
+        Content::EmbeddedResource(r) => {
+            r.uri.len()
+                + match &r.body {
+                    ResourceBody::Text(t) => t.len(),
+                    ResourceBody::Blob(b) => b.len(),
+                }
+        }
+        Content::ResourceLink(l) => {
+            l.uri.len()
+                + l.name.len()
+                + l.title.as_ref().map_or(0, String::len)
+                + l.description.as_ref().map_or(0, String::len)
+        }
+    }
+}
+
+/// A 0.2 tool descriptor as the registry keeps them (the fields are the same).
+fn descriptor_v1(t: v2::plugin_types::ToolDescriptor) -> ToolDescriptor {
+    use crate::bindings::plugin_types::ToolAnnotations;
+    ToolDescriptor {
+        name: t.name,
+        title: t.title,
+        description: t.description,
+        input_schema: t.input_schema,
+        output_schema: t.output_schema,
+        required_scope: t.required_scope,
+        annotations: ToolAnnotations {
+            read_only_hint: t.annotations.read_only_hint,
+            destructive_hint: t.annotations.destructive_hint,
+            idempotent_hint: t.annotations.idempotent_hint,
+            open_world_hint: t.annotations.open_world_hint,
+        },
     }
 }

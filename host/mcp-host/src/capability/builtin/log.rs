@@ -7,6 +7,7 @@
 use wasmtime::component::HasSelf;
 
 use crate::bindings::mcp::plugin::log::{self, Level};
+use crate::bindings::v2::mcp::plugin::log as log_v2;
 use crate::capability::{Grant, Interface};
 use crate::logtext::escaped;
 use crate::sandbox::state::CallCore;
@@ -15,7 +16,10 @@ pub const INTERFACE: Interface = Interface {
     name: "mcp:plugin/log",
     summary: "write structured log records",
     grant: Grant::Always,
-    link: |l| log::add_to_linker::<_, HasSelf<CallCore>>(l, |s| &mut s.core),
+    link: |l| {
+        log::add_to_linker::<_, HasSelf<CallCore>>(l, |s| &mut s.core)?;
+        log_v2::add_to_linker::<_, HasSelf<CallCore>>(l, |s| &mut s.core)
+    },
 };
 
 /// Longest message kept, in bytes.
@@ -24,6 +28,24 @@ const MAX_MESSAGE: usize = 4096;
 const MAX_FIELDS: usize = 32;
 const MAX_FIELD_NAME: usize = 64;
 const MAX_FIELD_VALUE: usize = 1024;
+
+impl log_v2::Host for CallCore {
+    async fn log(
+        &mut self,
+        level: log_v2::Level,
+        message: String,
+        fields: Vec<(String, String)>,
+    ) -> wasmtime::Result<()> {
+        let level = match level {
+            log_v2::Level::Trace => Level::Trace,
+            log_v2::Level::Debug => Level::Debug,
+            log_v2::Level::Info => Level::Info,
+            log_v2::Level::Warn => Level::Warn,
+            log_v2::Level::Error => Level::Error,
+        };
+        log::Host::log(self, level, message, fields).await
+    }
+}
 
 impl log::Host for CallCore {
     async fn log(

@@ -8,6 +8,7 @@ mod log;
 use wasmtime::component::HasSelf;
 
 use crate::bindings::mcp::plugin::types;
+use crate::bindings::v2::mcp::plugin::types as types_v2;
 use crate::capability::{Capability, Grant, Interface};
 use crate::sandbox::state::CallCore;
 
@@ -20,7 +21,10 @@ const INTERFACES: &[Interface] = &[
         name: "mcp:plugin/types",
         summary: "the contract's types (no functions)",
         grant: Grant::Types,
-        link: |l| types::add_to_linker::<_, HasSelf<CallCore>>(l, |s| &mut s.core),
+        link: |l| {
+            types::add_to_linker::<_, HasSelf<CallCore>>(l, |s| &mut s.core)?;
+            types_v2::add_to_linker::<_, HasSelf<CallCore>>(l, |s| &mut s.core)
+        },
     },
 ];
 
@@ -35,3 +39,4 @@ impl Capability for Builtin {
 }
 
 impl types::Host for CallCore {}
+impl types_v2::Host for CallCore {}

@@ -1,0 +1,151 @@
+//! The tools the official MCP conformance suite
+//! (`@modelcontextprotocol/conformance@0.1.12`) calls in its server scenarios,
+//! with the names and results each scenario prints, served through contract
+//! 0.2 (`wit/mcp-plugin-0.2`): text, image, audio, embedded-resource and mixed
+//! content, an error result, and a JSON Schema 2020-12 input schema.
+
+wit_bindgen::generate!({
+    path: "../../wit/mcp-plugin-0.2",
+    world: "mcp:plugin/tool-plugin@0.2.0",
+});
+
+use exports::mcp::plugin::tool_provider::Guest;
+use mcp::plugin::types::{
+    Binary, Content, EmbeddedResource, ResourceBody, ToolAnnotations, ToolDescriptor, ToolOutput,
+};
+
+/// A 1×1 red PNG.
+const RED_PIXEL: &[u8] = include_bytes!("../assets/red.png");
+/// 10 ms of silence, 8 kHz mono WAV.
+const SILENCE: &[u8] = include_bytes!("../assets/silence.wav");
+
+const NO_ARGUMENTS: &str = r#"{"type":"object","properties":{}}"#;
+
+/// The input schema `json-schema-2020-12` checks is passed through unchanged.
+const SCHEMA_2020_12: &str = r##"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","$defs":{"address":{"type":"object","properties":{"street":{"type":"string"},"city":{"type":"string"}}}},"properties":{"name":{"type":"string"},"address":{"$ref":"#/$defs/address"}},"additionalProperties":false}"##;
+
+const TOOLS: &[(&str, &str, &str)] = &[
+    ("test_simple_text", "Returns one text block.", NO_ARGUMENTS),
+    ("test_image_content", "Returns a 1x1 red PNG.", NO_ARGUMENTS),
+    (
+        "test_audio_content",
+        "Returns a short WAV clip.",
+        NO_ARGUMENTS,
+    ),
+    (
+        "test_embedded_resource",
+        "Returns an embedded text resource.",
+        NO_ARGUMENTS,
+    ),
+    (
+        "test_multiple_content_types",
+        "Returns text, an image and an embedded resource.",
+        NO_ARGUMENTS,
+    ),
+    (
+        "test_error_handling",
+        "Always fails with an error result.",
+        NO_ARGUMENTS,
+    ),
+    (
+        "json_schema_2020_12_tool",
+        "Tool with JSON Schema 2020-12 features",
+        SCHEMA_2020_12,
+    ),
+];
+
+struct Conformance;
+
+fn output(content: Vec<Content>, is_error: bool) -> ToolOutput {
+    ToolOutput {
+        content,
+        structured_content: None,
+        is_error,
+    }
+}
+
+fn image() -> Content {
+    Content::Image(Binary {
+        data: RED_PIXEL.to_vec(),
+        mime_type: "image/png".into(),
+    })
+}
+
+fn text_resource(uri: &str, mime_type: &str, text: &str) -> Content {
+    Content::EmbeddedResource(EmbeddedResource {
+        uri: uri.into(),
+        mime_type: Some(mime_type.into()),
+        body: ResourceBody::Text(text.into()),
+    })
+}
+
+impl Guest for Conformance {
+    fn list_tools() -> Vec<ToolDescriptor> {
+        TOOLS
+            .iter()
+            .map(|(name, description, schema)| ToolDescriptor {
+                name: (*name).into(),
+                title: None,
+                description: (*description).into(),
+                input_schema: (*schema).into(),
+                output_schema: None,
+                required_scope: None,
+                annotations: ToolAnnotations {
+                    read_only_hint: Some(true),
+                    destructive_hint: None,
+                    idempotent_hint: Some(true),
+                    open_world_hint: Some(false),
+                },
+            })
+            .collect()
+    }
+
+    fn call_tool(name: String, _arguments: String) -> Result<ToolOutput, String> {
+        Ok(match name.as_str() {
+            "test_simple_text" => output(
+                vec![Content::Text(
+                    "This is a simple text response for testing.".into(),
+                )],
+                false,
+            ),
+            "test_image_content" => output(vec![image()], false),
+            "test_audio_content" => output(
+                vec![Content::Audio(Binary {
+                    data: SILENCE.to_vec(),
+                    mime_type: "audio/wav".into(),
+                })],
+                false,
+            ),
+            "test_embedded_resource" => output(
+                vec![text_resource(
+                    "test://embedded-resource",
+                    "text/plain",
+                    "This is an embedded resource content.",
+                )],
+                false,
+            ),
+            "test_multiple_content_types" => output(
+                vec![
+                    Content::Text("Multiple content types test:".into()),
+                    image(),
+                    text_resource(
+                        "test://mixed-content-resource",
+                        "application/json",
+                        r#"{"test":"data","value":123}"#,
+                    ),
+                ],
+                false,
+            ),
+            "test_error_handling" => output(
+                vec![Content::Text(
+                    "This tool intentionally returns an error for testing".into(),
+                )],
+                true,
+            ),
+            "json_schema_2020_12_tool" => output(vec![Content::Text("ok".into())], false),
+            other => return Err(format!("Unknown tool: {other}")),
+        })
+    }
+}
+
+export!(Conformance);
