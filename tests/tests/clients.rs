@@ -115,6 +115,7 @@ const CONFORMANCE_PASSING: &[&str] = &[
     "server-sse-polling",
     "server-sse-multiple-streams",
     "prompts-list",
+    "dns-rebinding-protection",
 ];
 
 #[test]

@@ -84,6 +84,16 @@ fn matches(pattern: &str, value: &str) -> bool {
     pattern == value
 }
 
+/// An Origin naming the very Host the request was sent to (already checked
+/// against the allowed hosts): a page of this server's own origin, which
+/// serves no pages, so nothing a rebinding attacker controls.
+fn same_origin(origin: &str, host: &str) -> bool {
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|authority| authority.eq_ignore_ascii_case(host))
+}
+
 fn refuse(status: StatusCode, message: &'static str) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain")], message).into_response()
 }
@@ -105,12 +115,14 @@ async fn guarded(guard: &HostGuard, req: Request, next: Next) -> Response {
             .headers()
             .get(header::HOST)
             .and_then(|h| h.to_str().ok());
-        match host {
-            Some(h) if guard.host_allowed(h) => {}
+        let host = match host {
+            Some(h) if guard.host_allowed(h) => h,
             _ => return refuse(StatusCode::MISDIRECTED_REQUEST, "Invalid Host header"),
-        }
+        };
         if let Some(origin) = req.headers().get(header::ORIGIN) {
-            let ok = origin.to_str().is_ok_and(|o| guard.origin_allowed(o));
+            let ok = origin
+                .to_str()
+                .is_ok_and(|o| same_origin(o, host) || guard.origin_allowed(o));
             if !ok {
                 return refuse(StatusCode::FORBIDDEN, "Invalid Origin header");
             }
@@ -122,6 +134,16 @@ async fn guarded(guard: &HostGuard, req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_origin_is_the_same_origin_only_for_the_host_it_was_sent_to() {
+        assert!(same_origin("http://127.0.0.1:8787", "127.0.0.1:8787"));
+        assert!(same_origin("http://LOCALHOST:8787", "localhost:8787"));
+        assert!(!same_origin("http://localhost:3000", "localhost:8787"));
+        assert!(!same_origin("http://evil.example", "127.0.0.1:8787"));
+        assert!(!same_origin("null", "127.0.0.1:8787"));
+        assert!(!same_origin("http://127.0.0.1:8787.evil", "127.0.0.1:8787"));
+    }
 
     #[test]
     fn patterns() {
