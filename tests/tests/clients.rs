@@ -98,8 +98,8 @@ fn conformance_suite_server_scenarios_pass() {
 /// The server scenarios of conformance 0.1.12 that the host passes with the
 /// conformance plugin (contract 0.2: content blocks) beside the Access plugins.
 /// The others need what the contract cannot carry yet (resources, completion,
-/// prompts with arguments and rich messages, notifications, sampling and
-/// elicitation from a tool): docs/plugins.md lists them.
+/// notifications, sampling and elicitation from a tool): docs/plugins.md
+/// lists them.
 const CONFORMANCE_PASSING: &[&str] = &[
     "server-initialize",
     "logging-set-level",
@@ -115,11 +115,15 @@ const CONFORMANCE_PASSING: &[&str] = &[
     "server-sse-polling",
     "server-sse-multiple-streams",
     "prompts-list",
+    "prompts-get-simple",
+    "prompts-get-with-args",
+    "prompts-get-embedded-resource",
+    "prompts-get-with-image",
     "dns-rebinding-protection",
 ];
 
 #[test]
-fn the_conformance_plugin_passes_the_content_scenarios_through_contract_0_2() {
+fn the_conformance_plugin_passes_the_content_and_prompt_scenarios_through_contract_0_2() {
     let plugins = PluginDir::with_built_plugins();
     std::fs::copy(
         extra_plugins().join("conformance.wasm"),

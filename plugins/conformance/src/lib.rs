@@ -2,16 +2,19 @@
 //! (`@modelcontextprotocol/conformance@0.1.12`) calls in its server scenarios,
 //! with the names and results each scenario prints, served through contract
 //! 0.2 (`wit/mcp-plugin-0.2`): text, image, audio, embedded-resource and mixed
-//! content, an error result, and a JSON Schema 2020-12 input schema.
+//! content, an error result, a JSON Schema 2020-12 input schema, and prompts
+//! with arguments, an embedded resource and an image.
 
 wit_bindgen::generate!({
     path: "../../wit/mcp-plugin-0.2",
-    world: "mcp:plugin/tool-plugin@0.2.0",
+    world: "mcp:plugin/tool-and-prompt-plugin@0.2.0",
 });
 
+use exports::mcp::plugin::prompt_provider::Guest as PromptGuest;
 use exports::mcp::plugin::tool_provider::Guest;
 use mcp::plugin::types::{
-    Binary, Content, EmbeddedResource, ResourceBody, ToolAnnotations, ToolDescriptor, ToolOutput,
+    Binary, Content, EmbeddedResource, PromptArgument, PromptDescriptor, PromptMessage,
+    PromptResult, ResourceBody, Role, ToolAnnotations, ToolDescriptor, ToolOutput,
 };
 
 /// A 1×1 red PNG.
@@ -145,6 +148,105 @@ impl Guest for Conformance {
             "json_schema_2020_12_tool" => output(vec![Content::Text("ok".into())], false),
             other => return Err(format!("Unknown tool: {other}")),
         })
+    }
+}
+
+fn argument(name: &str, description: &str) -> PromptArgument {
+    PromptArgument {
+        name: name.into(),
+        description: Some(description.into()),
+        required: true,
+    }
+}
+
+fn prompt(name: &str, description: &str, arguments: Vec<PromptArgument>) -> PromptDescriptor {
+    PromptDescriptor {
+        name: name.into(),
+        title: None,
+        description: Some(description.into()),
+        arguments,
+    }
+}
+
+fn user(content: Content) -> PromptMessage {
+    PromptMessage {
+        role: Role::User,
+        content,
+    }
+}
+
+/// The value of argument `name`, or the error the client sees.
+fn arg<'a>(arguments: &'a [(String, String)], name: &str) -> Result<&'a str, String> {
+    arguments
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .ok_or_else(|| format!("missing required argument `{name}`"))
+}
+
+impl PromptGuest for Conformance {
+    fn list_prompts() -> Vec<PromptDescriptor> {
+        vec![
+            prompt(
+                "test_simple_prompt",
+                "A simple prompt without arguments",
+                vec![],
+            ),
+            prompt(
+                "test_prompt_with_arguments",
+                "A prompt with required arguments",
+                vec![
+                    argument("arg1", "First test argument"),
+                    argument("arg2", "Second test argument"),
+                ],
+            ),
+            prompt(
+                "test_prompt_with_embedded_resource",
+                "A prompt that includes an embedded resource",
+                vec![argument("resourceUri", "URI of the resource to embed")],
+            ),
+            prompt(
+                "test_prompt_with_image",
+                "A prompt that includes an image",
+                vec![],
+            ),
+        ]
+    }
+
+    fn get_prompt(name: String, arguments: Vec<(String, String)>) -> Result<PromptResult, String> {
+        let messages = match name.as_str() {
+            "test_simple_prompt" => vec![user(Content::Text(
+                "This is a simple prompt for testing.".into(),
+            ))],
+            "test_prompt_with_arguments" => vec![user(Content::Text(format!(
+                "Prompt with arguments: arg1='{}', arg2='{}'",
+                arg(&arguments, "arg1")?,
+                arg(&arguments, "arg2")?
+            )))],
+            "test_prompt_with_embedded_resource" => vec![
+                user(text_resource(
+                    arg(&arguments, "resourceUri")?,
+                    "text/plain",
+                    "Embedded resource content for testing.",
+                )),
+                user(Content::Text(
+                    "Please process the embedded resource above.".into(),
+                )),
+            ],
+            "test_prompt_with_image" => vec![
+                user(image()),
+                user(Content::Text("Please analyze the image above.".into())),
+            ],
+            other => return Err(format!("Unknown prompt: {other}")),
+        };
+        Ok(PromptResult {
+            description: None,
+            messages,
+        })
+    }
+
+    fn instructions() -> Option<String> {
+        None
     }
 }
 

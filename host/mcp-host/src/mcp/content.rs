@@ -5,6 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use rmcp::model::{ContentBlock, Resource, ResourceContents};
 
+pub use crate::bindings::v2::plugin_types::Role;
 use crate::bindings::v2::plugin_types::{Content, ResourceBody};
 
 pub fn block(content: Content) -> ContentBlock {

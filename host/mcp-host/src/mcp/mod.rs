@@ -487,7 +487,27 @@ impl ServerHandler for McpHost {
                 }
                 Ok(result.into())
             }
-            Ok(Returned::Prompt(Err(message))) => Err(McpError::invalid_params(message, None)),
+            Ok(Returned::ContentPrompt(Ok(p))) => {
+                let messages = p
+                    .messages
+                    .into_iter()
+                    .map(|m| {
+                        let role = match m.role {
+                            content::Role::User => Role::User,
+                            content::Role::Assistant => Role::Assistant,
+                        };
+                        PromptMessage::new(role, content::block(m.content))
+                    })
+                    .collect();
+                let mut result = GetPromptResult::new(messages);
+                if let Some(d) = p.description {
+                    result = result.with_description(d);
+                }
+                Ok(result.into())
+            }
+            Ok(Returned::Prompt(Err(message)) | Returned::ContentPrompt(Err(message))) => {
+                Err(McpError::invalid_params(message, None))
+            }
             Ok(_) => Err(McpError::internal_error("unexpected plugin result", None)),
             Err(fault) => {
                 tracing::error!(plugin = %plugin.code.name, kind = fault.kind(), "plugin fault: {fault}");

@@ -12,10 +12,9 @@ use wasmtime::component::{Component, Linker};
 use super::manifest::{Manifest, ManifestError};
 use super::signature::{SignaturePolicy, SignatureStatus};
 use crate::bindings::plugin_types::{PromptDescriptor, ToolDescriptor};
-use crate::bindings::prompt_provider;
 use crate::capability::{Capabilities, Grant, unversioned};
 use crate::sandbox::cache::{CacheOutcome, CompiledCache};
-use crate::sandbox::call::{Invocation, PluginCode, Returned, ToolsExport};
+use crate::sandbox::call::{Invocation, PluginCode, PromptsExport, Returned, ToolsExport};
 use crate::sandbox::state::{CallContext, CallState};
 use crate::sandbox::{PluginFault, Sandbox};
 
@@ -331,7 +330,7 @@ impl Loader {
                 detail: format!("{e:#}"),
             })?;
         let tools_export = ToolsExport::of(&pre);
-        let prompts_export = prompt_provider::GuestIndices::new(&pre).ok();
+        let prompts_export = PromptsExport::of(&pre);
         if tools_export.is_none() && prompts_export.is_none() {
             return Err(LoadError::NoExports { plugin });
         }

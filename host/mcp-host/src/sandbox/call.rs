@@ -32,7 +32,7 @@ pub struct PluginCode {
     pub name: Arc<str>,
     pub pre: InstancePre<CallState>,
     pub tools: Option<ToolsExport>,
-    pub prompts: Option<prompt_provider::GuestIndices>,
+    pub prompts: Option<PromptsExport>,
     /// Linear memory an instance needs to start, measured when the plugin was
     /// loaded: what a call reserves of the host-wide memory budget on admission.
     pub reserve_bytes: usize,
@@ -52,6 +52,25 @@ impl ToolsExport {
         v2::tool_provider::GuestIndices::new(pre)
             .map(ToolsExport::V2)
             .or_else(|_| tool_provider::GuestIndices::new(pre).map(ToolsExport::V1))
+            .ok()
+    }
+}
+
+/// A plugin's prompt export, by contract version.
+#[derive(Clone)]
+pub enum PromptsExport {
+    /// `mcp:plugin/prompt-provider@0.1.0`: text messages.
+    V1(prompt_provider::GuestIndices),
+    /// `mcp:plugin/prompt-provider@0.2.0`: messages of any content block.
+    V2(v2::prompt_provider::GuestIndices),
+}
+
+impl PromptsExport {
+    /// The prompt export `pre` has, newest version first.
+    pub fn of(pre: &InstancePre<CallState>) -> Option<Self> {
+        v2::prompt_provider::GuestIndices::new(pre)
+            .map(PromptsExport::V2)
+            .or_else(|_| prompt_provider::GuestIndices::new(pre).map(PromptsExport::V1))
             .ok()
     }
 }
@@ -110,6 +129,8 @@ pub enum Returned {
     ToolOutput(Result<CheckedOutput, String>),
     Prompts(Vec<PromptDescriptor>),
     Prompt(Result<PromptResult, String>),
+    /// A 0.2 prompt: messages of content blocks.
+    ContentPrompt(Result<v2::plugin_types::PromptResult, String>),
     Instructions(Option<String>),
     /// A tool's output as the plugin returned it (before `check_output`).
     RawToolOutput(Result<ToolOutput, String>),
@@ -419,34 +440,48 @@ async fn run(
             }
             None => return Err(missing("mcp:plugin/tool-provider")),
         },
-        Invocation::ListPrompts => {
-            let idx = code
-                .prompts
-                .as_ref()
-                .ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
-            let guest = idx.load(&mut *store, &instance)?;
-            Returned::Prompts(guest.call_list_prompts(&mut *store).await?)
-        }
-        Invocation::GetPrompt { name, arguments } => {
-            let idx = code
-                .prompts
-                .as_ref()
-                .ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
-            let guest = idx.load(&mut *store, &instance)?;
-            Returned::Prompt(
-                guest
-                    .call_get_prompt(&mut *store, &name, &arguments)
-                    .await?,
-            )
-        }
-        Invocation::Instructions => {
-            let idx = code
-                .prompts
-                .as_ref()
-                .ok_or_else(|| missing("mcp:plugin/prompt-provider"))?;
-            let guest = idx.load(&mut *store, &instance)?;
-            Returned::Instructions(guest.call_instructions(&mut *store).await?)
-        }
+        Invocation::ListPrompts => match code.prompts.as_ref() {
+            Some(PromptsExport::V1(idx)) => {
+                let guest = idx.load(&mut *store, &instance)?;
+                Returned::Prompts(guest.call_list_prompts(&mut *store).await?)
+            }
+            Some(PromptsExport::V2(idx)) => {
+                let guest = idx.load(&mut *store, &instance)?;
+                let prompts = guest.call_list_prompts(&mut *store).await?;
+                Returned::Prompts(prompts.into_iter().map(prompt_v1).collect())
+            }
+            None => return Err(missing("mcp:plugin/prompt-provider")),
+        },
+        Invocation::GetPrompt { name, arguments } => match code.prompts.as_ref() {
+            Some(PromptsExport::V1(idx)) => {
+                let guest = idx.load(&mut *store, &instance)?;
+                Returned::Prompt(
+                    guest
+                        .call_get_prompt(&mut *store, &name, &arguments)
+                        .await?,
+                )
+            }
+            Some(PromptsExport::V2(idx)) => {
+                let guest = idx.load(&mut *store, &instance)?;
+                Returned::ContentPrompt(
+                    guest
+                        .call_get_prompt(&mut *store, &name, &arguments)
+                        .await?,
+                )
+            }
+            None => return Err(missing("mcp:plugin/prompt-provider")),
+        },
+        Invocation::Instructions => match code.prompts.as_ref() {
+            Some(PromptsExport::V1(idx)) => {
+                let guest = idx.load(&mut *store, &instance)?;
+                Returned::Instructions(guest.call_instructions(&mut *store).await?)
+            }
+            Some(PromptsExport::V2(idx)) => {
+                let guest = idx.load(&mut *store, &instance)?;
+                Returned::Instructions(guest.call_instructions(&mut *store).await?)
+            }
+            None => return Err(missing("mcp:plugin/prompt-provider")),
+        },
     })
 }
 
@@ -480,7 +515,8 @@ fn output_size(r: &Returned) -> usize {
             .map(|p| p.name.len() + p.description.as_ref().map_or(0, String::len))
             .sum(),
         Returned::Prompt(Ok(p)) => p.messages.iter().map(|m| m.text.len()).sum(),
-        Returned::Prompt(Err(e)) => e.len(),
+        Returned::Prompt(Err(e)) | Returned::ContentPrompt(Err(e)) => e.len(),
+        Returned::ContentPrompt(Ok(p)) => p.messages.iter().map(|m| content_size(&m.content)).sum(),
         Returned::Instructions(i) => i.as_ref().map_or(0, String::len),
     }
 }
@@ -523,5 +559,24 @@ fn descriptor_v1(t: v2::plugin_types::ToolDescriptor) -> ToolDescriptor {
             idempotent_hint: t.annotations.idempotent_hint,
             open_world_hint: t.annotations.open_world_hint,
         },
+    }
+}
+
+/// A 0.2 prompt descriptor as the registry keeps them (the fields are the same).
+fn prompt_v1(p: v2::plugin_types::PromptDescriptor) -> PromptDescriptor {
+    use crate::bindings::plugin_types::PromptArgument;
+    PromptDescriptor {
+        name: p.name,
+        title: p.title,
+        description: p.description,
+        arguments: p
+            .arguments
+            .into_iter()
+            .map(|a| PromptArgument {
+                name: a.name,
+                description: a.description,
+                required: a.required,
+            })
+            .collect(),
     }
 }
