@@ -66,6 +66,19 @@ fn python_sdk_initializes_lists_and_calls_tools() {
 #[test]
 fn conformance_suite_server_scenarios_pass() {
     let plugins = PluginDir::with_built_plugins();
+    // Without a plugin that answers completion, it is not advertised.
+    {
+        let server = Server::start(plugins.path());
+        let init = server.client().request(
+            "initialize",
+            serde_json::json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                               "clientInfo": {"name": "t", "version": "0"}}),
+        );
+        assert!(
+            init["result"]["capabilities"].get("completions").is_none(),
+            "{init}"
+        );
+    }
     // The tools-call-error scenario calls a tool named `test_error_handling`,
     // which the trivial fixture plugin serves.
     plugins.add("trivial", &fixture_component("trivial_plugin"), &[]);
@@ -97,13 +110,14 @@ fn conformance_suite_server_scenarios_pass() {
 
 /// The server scenarios of conformance 0.1.12 that the host passes with the
 /// conformance plugin (contract 0.2: content blocks) beside the Access plugins.
-/// The others need what the contract cannot carry yet (resources, completion,
+/// The others need what the contract cannot carry yet (resources,
 /// notifications, sampling and elicitation from a tool): docs/plugins.md
 /// lists them.
 const CONFORMANCE_PASSING: &[&str] = &[
     "server-initialize",
     "logging-set-level",
     "ping",
+    "completion-complete",
     "tools-list",
     "tools-call-simple-text",
     "tools-call-image",
@@ -148,8 +162,18 @@ fn the_conformance_plugin_passes_the_content_and_prompt_scenarios_through_contra
             "scenario {scenario} failed:\n{text}"
         );
     }
-    // The 0.1 plugins beside it are unchanged: a read tool still answers.
+    // Completion is advertised because a loaded plugin answers it.
     let mut client = server.client();
+    let init = client.request(
+        "initialize",
+        serde_json::json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                           "clientInfo": {"name": "t", "version": "0"}}),
+    );
+    assert!(
+        init["result"]["capabilities"]["completions"].is_object(),
+        "{init}"
+    );
+    // The 0.1 plugins beside it are unchanged: a read tool still answers.
     let r = client.call_tool("list_groups", serde_json::json!({"size": 1}));
     assert_eq!(r["isError"], false, "{r}");
 }

@@ -248,6 +248,20 @@ impl PromptGuest for Conformance {
     fn instructions() -> Option<String> {
         None
     }
+
+    fn complete(prompt: String, argument: String, value: String) -> Vec<String> {
+        let candidates: &[&str] = match (prompt.as_str(), argument.as_str()) {
+            ("test_prompt_with_arguments", "arg1" | "arg2") => {
+                &["paris", "park", "party", "test", "testValue1", "testValue2"]
+            }
+            _ => &[],
+        };
+        candidates
+            .iter()
+            .filter(|c| c.starts_with(value.as_str()))
+            .map(|c| (*c).to_string())
+            .collect()
+    }
 }
 
 export!(Conformance);

@@ -7,10 +7,10 @@ use std::sync::Arc;
 #[allow(deprecated)]
 // logging/setLevel is deprecated by SEP-2577 but older clients and the conformance suite use it
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
-    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult, ListToolsResult,
-    PaginatedRequestParams, PromptMessage, Role, ServerCapabilities, ServerConfig,
-    SetLevelRequestParams, SubscriptionFilter,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    CompletionInfo, ContentBlock, GetPromptRequestParams, GetPromptResponse, GetPromptResult,
+    Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams, PromptMessage,
+    Reference, Role, ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscriptionFilter,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -306,18 +306,27 @@ fn json_error_result(message: &str) -> CallToolResult {
 #[allow(deprecated)]
 impl ServerHandler for McpHost {
     fn get_info(&self) -> ServerConfig {
-        let capabilities = ServerCapabilities::builder()
+        let mut capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_tool_list_changed()
             .enable_prompts()
             .enable_prompts_list_changed()
             .enable_logging()
             .build();
+        // Completion only when a loaded plugin answers it.
+        let registry = self.state.registry();
+        if registry
+            .plugins
+            .iter()
+            .any(|p| p.code.prompts.as_ref().is_some_and(|e| e.completes()))
+        {
+            capabilities.completions = Some(Default::default());
+        }
         let mut info = ServerConfig::new(capabilities).with_server_info(Implementation::new(
             self.state.identity.server_name.clone(),
             self.state.identity.version.clone(),
         ));
-        if let Some(i) = &self.state.registry().instructions {
+        if let Some(i) = &registry.instructions {
             info = info.with_instructions(i.clone());
         }
         info
@@ -438,6 +447,52 @@ impl ServerHandler for McpHost {
         Ok(ListPromptsResult::with_all_items(
             self.state.served.load().prompts.clone(),
         ))
+    }
+
+    /// `completion/complete` for a prompt argument, answered by the plugin
+    /// serving the prompt (none for a resource template: no plugin serves
+    /// resources yet).
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        let Reference::Prompt(prompt) = request.r#ref else {
+            return Ok(CompleteResult::new(CompletionInfo::default()));
+        };
+        let Bound { caller, meta, .. } = self.bound(&context)?;
+        let registry = self.state.registry();
+        let route = registry.prompts.get(&prompt.name).ok_or_else(|| {
+            McpError::invalid_params(format!("Unknown prompt: {}", prompt.name), None)
+        })?;
+        let plugin = route.plugin.clone();
+        let ctx = self.call_context(&plugin, None, caller, &meta, WriteGate::Open);
+        let invocation = Invocation::Complete {
+            prompt: prompt.name,
+            argument: request.argument.name,
+            value: request.argument.value,
+        };
+        match self
+            .state
+            .sandbox
+            .invoke(&plugin.code, ctx, invocation)
+            .await
+        {
+            Ok(Returned::Completions(mut values)) => {
+                let total = values.len();
+                values.truncate(CompletionInfo::MAX_VALUES);
+                let mut info = CompletionInfo::default();
+                info.has_more = Some(total > values.len());
+                info.total = u32::try_from(total).ok();
+                info.values = values;
+                Ok(CompleteResult::new(info))
+            }
+            Ok(_) => Err(McpError::internal_error("unexpected plugin result", None)),
+            Err(fault) => {
+                tracing::error!(plugin = %plugin.code.name, kind = fault.kind(), "plugin fault: {fault}");
+                Err(McpError::internal_error(format!("{fault}"), None))
+            }
+        }
     }
 
     async fn get_prompt(

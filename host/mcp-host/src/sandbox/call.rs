@@ -66,6 +66,11 @@ pub enum PromptsExport {
 }
 
 impl PromptsExport {
+    /// Whether it answers `completion/complete`.
+    pub fn completes(&self) -> bool {
+        matches!(self, PromptsExport::V2(_))
+    }
+
     /// The prompt export `pre` has, newest version first.
     pub fn of(pre: &InstancePre<CallState>) -> Option<Self> {
         v2::prompt_provider::GuestIndices::new(pre)
@@ -91,6 +96,12 @@ pub enum Invocation {
         arguments: Vec<(String, String)>,
     },
     Instructions,
+    /// `completion/complete` for a prompt's argument (0.2 prompt exports only).
+    Complete {
+        prompt: String,
+        argument: String,
+        value: String,
+    },
 }
 
 /// The form a tool's structured content is wanted in. Either way it is
@@ -132,6 +143,8 @@ pub enum Returned {
     /// A 0.2 prompt: messages of content blocks.
     ContentPrompt(Result<v2::plugin_types::PromptResult, String>),
     Instructions(Option<String>),
+    /// Completion values, best first.
+    Completions(Vec<String>),
     /// A tool's output as the plugin returned it (before `check_output`).
     RawToolOutput(Result<ToolOutput, String>),
     /// A 0.2 tool's output as the plugin returned it (before `check_output`).
@@ -482,6 +495,23 @@ async fn run(
             }
             None => return Err(missing("mcp:plugin/prompt-provider")),
         },
+        Invocation::Complete {
+            prompt,
+            argument,
+            value,
+        } => match code.prompts.as_ref() {
+            Some(PromptsExport::V2(idx)) => {
+                let guest = idx.load(&mut *store, &instance)?;
+                Returned::Completions(
+                    guest
+                        .call_complete(&mut *store, &prompt, &argument, &value)
+                        .await?,
+                )
+            }
+            // A 0.1 prompt export has no completion: no values.
+            Some(PromptsExport::V1(_)) => Returned::Completions(Vec::new()),
+            None => return Err(missing("mcp:plugin/prompt-provider")),
+        },
     })
 }
 
@@ -518,6 +548,7 @@ fn output_size(r: &Returned) -> usize {
         Returned::Prompt(Err(e)) | Returned::ContentPrompt(Err(e)) => e.len(),
         Returned::ContentPrompt(Ok(p)) => p.messages.iter().map(|m| content_size(&m.content)).sum(),
         Returned::Instructions(i) => i.as_ref().map_or(0, String::len),
+        Returned::Completions(v) => v.iter().map(String::len).sum(),
     }
 }
 
