@@ -110,9 +110,8 @@ fn conformance_suite_server_scenarios_pass() {
 
 /// The server scenarios of conformance 0.1.12 that the host passes with the
 /// conformance plugin (contract 0.2: content blocks) beside the Access plugins.
-/// The others need what the contract cannot carry yet (resources,
-/// notifications, sampling and elicitation from a tool): docs/plugins.md
-/// lists them.
+/// The other six need what the contract cannot carry yet (notifications,
+/// sampling and elicitation from a tool): docs/plugins.md lists them.
 const CONFORMANCE_PASSING: &[&str] = &[
     "server-initialize",
     "logging-set-level",
@@ -133,11 +132,17 @@ const CONFORMANCE_PASSING: &[&str] = &[
     "prompts-get-with-args",
     "prompts-get-embedded-resource",
     "prompts-get-with-image",
+    "resources-list",
+    "resources-read-text",
+    "resources-read-binary",
+    "resources-templates-read",
+    "resources-subscribe",
+    "resources-unsubscribe",
     "dns-rebinding-protection",
 ];
 
 #[test]
-fn the_conformance_plugin_passes_the_content_and_prompt_scenarios_through_contract_0_2() {
+fn the_conformance_plugin_passes_26_scenarios_through_contract_0_2() {
     let plugins = PluginDir::with_built_plugins();
     std::fs::copy(
         extra_plugins().join("conformance.wasm"),

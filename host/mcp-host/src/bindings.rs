@@ -23,6 +23,6 @@ pub mod v2 {
         exports: { default: async },
     });
 
-    pub use self::exports::mcp::plugin::{prompt_provider, tool_provider};
+    pub use self::exports::mcp::plugin::{prompt_provider, resource_provider, tool_provider};
     pub use self::mcp::plugin::types as plugin_types;
 }

@@ -3,18 +3,21 @@
 //! with the names and results each scenario prints, served through contract
 //! 0.2 (`wit/mcp-plugin-0.2`): text, image, audio, embedded-resource and mixed
 //! content, an error result, a JSON Schema 2020-12 input schema, and prompts
-//! with arguments, an embedded resource and an image.
+//! with arguments, an embedded resource and an image, completions, and
+//! resources (text, binary, a template, one to subscribe to).
 
 wit_bindgen::generate!({
     path: "../../wit/mcp-plugin-0.2",
-    world: "mcp:plugin/tool-and-prompt-plugin@0.2.0",
+    world: "mcp:plugin/full-plugin@0.2.0",
 });
 
 use exports::mcp::plugin::prompt_provider::Guest as PromptGuest;
+use exports::mcp::plugin::resource_provider::Guest as ResourceGuest;
 use exports::mcp::plugin::tool_provider::Guest;
 use mcp::plugin::types::{
     Binary, Content, EmbeddedResource, PromptArgument, PromptDescriptor, PromptMessage,
-    PromptResult, ResourceBody, Role, ToolAnnotations, ToolDescriptor, ToolOutput,
+    PromptResult, ResourceBody, ResourceDescriptor, ResourceTemplate, Role, ToolAnnotations,
+    ToolDescriptor, ToolOutput,
 };
 
 /// A 1×1 red PNG.
@@ -261,6 +264,68 @@ impl PromptGuest for Conformance {
             .filter(|c| c.starts_with(value.as_str()))
             .map(|c| (*c).to_string())
             .collect()
+    }
+}
+
+fn resource(uri: &str, name: &str, mime_type: &str) -> ResourceDescriptor {
+    ResourceDescriptor {
+        uri: uri.into(),
+        name: name.into(),
+        title: None,
+        description: Some(format!("The conformance suite's {name}")),
+        mime_type: Some(mime_type.into()),
+    }
+}
+
+impl ResourceGuest for Conformance {
+    fn list_resources() -> Vec<ResourceDescriptor> {
+        vec![
+            resource("test://static-text", "static-text", "text/plain"),
+            resource("test://static-binary", "static-binary", "image/png"),
+            resource("test://watched-resource", "watched-resource", "text/plain"),
+        ]
+    }
+
+    fn list_resource_templates() -> Vec<ResourceTemplate> {
+        vec![ResourceTemplate {
+            uri_template: "test://template/{id}/data".into(),
+            name: "template-data".into(),
+            title: None,
+            description: Some("Data for an id".into()),
+            mime_type: Some("application/json".into()),
+        }]
+    }
+
+    fn read_resource(uri: String) -> Result<Vec<EmbeddedResource>, String> {
+        let body = match uri.as_str() {
+            "test://static-text" => (
+                "text/plain",
+                ResourceBody::Text("This is the content of the static text resource.".into()),
+            ),
+            "test://static-binary" => ("image/png", ResourceBody::Blob(RED_PIXEL.to_vec())),
+            "test://watched-resource" => (
+                "text/plain",
+                ResourceBody::Text("Watched resource content.".into()),
+            ),
+            other => {
+                let id = other
+                    .strip_prefix("test://template/")
+                    .and_then(|rest| rest.strip_suffix("/data"))
+                    .filter(|id| !id.is_empty() && !id.contains('/'))
+                    .ok_or_else(|| format!("Resource not found: {other}"))?;
+                (
+                    "application/json",
+                    ResourceBody::Text(format!(
+                        r#"{{"id":"{id}","templateTest":true,"data":"Data for ID: {id}"}}"#
+                    )),
+                )
+            }
+        };
+        Ok(vec![EmbeddedResource {
+            uri,
+            mime_type: Some(body.0.into()),
+            body: body.1,
+        }])
     }
 }
 

@@ -6,27 +6,32 @@ use base64::engine::general_purpose::STANDARD as B64;
 use rmcp::model::{ContentBlock, Resource, ResourceContents};
 
 pub use crate::bindings::v2::plugin_types::Role;
-use crate::bindings::v2::plugin_types::{Content, ResourceBody};
+use crate::bindings::v2::plugin_types::{Content, EmbeddedResource, ResourceBody};
+
+/// An embedded resource as MCP resource contents (text, or base64 bytes).
+pub fn resource_contents(r: EmbeddedResource) -> ResourceContents {
+    match r.body {
+        ResourceBody::Text(text) => ResourceContents::TextResourceContents {
+            uri: r.uri,
+            mime_type: r.mime_type,
+            text,
+            meta: None,
+        },
+        ResourceBody::Blob(bytes) => ResourceContents::BlobResourceContents {
+            uri: r.uri,
+            mime_type: r.mime_type,
+            blob: B64.encode(&bytes),
+            meta: None,
+        },
+    }
+}
 
 pub fn block(content: Content) -> ContentBlock {
     match content {
         Content::Text(text) => ContentBlock::text(text),
         Content::Image(b) => ContentBlock::image(B64.encode(&b.data), b.mime_type),
         Content::Audio(b) => ContentBlock::audio(B64.encode(&b.data), b.mime_type),
-        Content::EmbeddedResource(r) => ContentBlock::resource(match r.body {
-            ResourceBody::Text(text) => ResourceContents::TextResourceContents {
-                uri: r.uri,
-                mime_type: r.mime_type,
-                text,
-                meta: None,
-            },
-            ResourceBody::Blob(bytes) => ResourceContents::BlobResourceContents {
-                uri: r.uri,
-                mime_type: r.mime_type,
-                blob: B64.encode(&bytes),
-                meta: None,
-            },
-        }),
+        Content::EmbeddedResource(r) => ContentBlock::resource(resource_contents(r)),
         Content::ResourceLink(l) => {
             let mut link = Resource::new(l.uri, l.name);
             link.title = l.title;
@@ -40,7 +45,7 @@ pub fn block(content: Content) -> ContentBlock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::v2::plugin_types::{Binary, EmbeddedResource, ResourceLink};
+    use crate::bindings::v2::plugin_types::{Binary, ResourceLink};
 
     #[test]
     fn each_content_type_becomes_its_mcp_block() {

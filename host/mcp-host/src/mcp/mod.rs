@@ -32,6 +32,7 @@ use crate::shared::SharedState;
 mod ask;
 mod content;
 pub mod passthrough;
+mod resources;
 pub mod served;
 use ask::{Answer, Channel, ElicitFailure};
 pub use served::{Served, ServedSet};
@@ -313,8 +314,13 @@ impl ServerHandler for McpHost {
             .enable_prompts_list_changed()
             .enable_logging()
             .build();
-        // Completion only when a loaded plugin answers it.
+        // Completion and resources only when a loaded plugin serves them.
         let registry = self.state.registry();
+        if registry.plugins.iter().any(|p| p.code.resources.is_some()) {
+            let mut resources = rmcp::model::ResourcesCapability::default();
+            resources.subscribe = Some(true);
+            capabilities.resources = Some(resources);
+        }
         if registry
             .plugins
             .iter()
@@ -447,6 +453,103 @@ impl ServerHandler for McpHost {
         Ok(ListPromptsResult::with_all_items(
             self.state.served.load().prompts.clone(),
         ))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourcesResult, McpError> {
+        let registry = self.state.registry();
+        let items = registry
+            .plugins
+            .iter()
+            .flat_map(|p| p.resources.iter().cloned().map(resources::descriptor))
+            .collect();
+        Ok(rmcp::model::ListResourcesResult::with_all_items(items))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourceTemplatesResult, McpError> {
+        let registry = self.state.registry();
+        let items = registry
+            .plugins
+            .iter()
+            .flat_map(|p| {
+                p.resource_templates
+                    .iter()
+                    .cloned()
+                    .map(resources::template)
+            })
+            .collect();
+        Ok(rmcp::model::ListResourceTemplatesResult::with_all_items(
+            items,
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: rmcp::model::ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ReadResourceResponse, McpError> {
+        let Bound { caller, meta, .. } = self.bound(&context)?;
+        let registry = self.state.registry();
+        let plugin = resources::serving(&registry, &request.uri).ok_or_else(|| {
+            McpError::resource_not_found(format!("Unknown resource: {}", request.uri), None)
+        })?;
+        let ctx = self.call_context(&plugin, None, caller, &meta, WriteGate::Open);
+        let invocation = Invocation::ReadResource { uri: request.uri };
+        match self
+            .state
+            .sandbox
+            .invoke(&plugin.code, ctx, invocation)
+            .await
+        {
+            Ok(Returned::ResourceContents(Ok(contents))) => {
+                Ok(rmcp::model::ReadResourceResult::new(
+                    contents
+                        .into_iter()
+                        .map(content::resource_contents)
+                        .collect(),
+                )
+                .into())
+            }
+            Ok(Returned::ResourceContents(Err(message))) => {
+                Err(McpError::resource_not_found(message, None))
+            }
+            Ok(_) => Err(McpError::internal_error("unexpected plugin result", None)),
+            Err(fault) => {
+                tracing::error!(plugin = %plugin.code.name, kind = fault.kind(), "plugin fault: {fault}");
+                Err(McpError::internal_error(format!("{fault}"), None))
+            }
+        }
+    }
+
+    /// A subscription is accepted for a resource some plugin serves. No
+    /// plugin can announce an update yet, so none is ever notified.
+    async fn subscribe(
+        &self,
+        request: rmcp::model::SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        match resources::serving(&self.state.registry(), &request.uri) {
+            Some(_) => Ok(()),
+            None => Err(McpError::resource_not_found(
+                format!("Unknown resource: {}", request.uri),
+                None,
+            )),
+        }
+    }
+
+    async fn unsubscribe(
+        &self,
+        _request: rmcp::model::UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        Ok(())
     }
 
     /// `completion/complete` for a prompt argument, answered by the plugin

@@ -142,6 +142,9 @@ pub struct LoadedPlugin {
     pub tools: Vec<ToolDescriptor>,
     pub prompts: Vec<PromptDescriptor>,
     pub instructions: Option<String>,
+    /// The resources and resource templates it serves (contract 0.2).
+    pub resources: Vec<crate::bindings::v2::plugin_types::ResourceDescriptor>,
+    pub resource_templates: Vec<crate::bindings::v2::plugin_types::ResourceTemplate>,
     pub cache: CacheOutcome,
 }
 
@@ -331,7 +334,8 @@ impl Loader {
             })?;
         let tools_export = ToolsExport::of(&pre);
         let prompts_export = PromptsExport::of(&pre);
-        if tools_export.is_none() && prompts_export.is_none() {
+        let resources_export = crate::bindings::v2::resource_provider::GuestIndices::new(&pre).ok();
+        if tools_export.is_none() && prompts_export.is_none() && resources_export.is_none() {
             return Err(LoadError::NoExports { plugin });
         }
         let mut code = PluginCode {
@@ -339,6 +343,7 @@ impl Loader {
             pre,
             tools: tools_export,
             prompts: prompts_export,
+            resources: resources_export,
             // Until measured: the whole per-instance cap.
             reserve_bytes: self.sandbox.limits().memory_bytes(),
         };
@@ -347,6 +352,7 @@ impl Loader {
         code.reserve_bytes = peak.min(self.sandbox.limits().memory_bytes());
         validate_tools(&plugin, &tools, &self.capabilities.scopes())?;
         validate_prompts(&plugin, &prompts, instructions.as_deref())?;
+        let (resources, resource_templates) = self.describe_resources(&code).await?;
 
         let mut linked: Vec<String> = granted.into_iter().map(String::from).collect();
         linked.sort();
@@ -363,6 +369,8 @@ impl Loader {
             tools,
             prompts,
             instructions,
+            resources,
+            resource_templates,
             cache,
         })
     }
@@ -388,6 +396,32 @@ impl Loader {
             }
         }
         Ok(granted)
+    }
+
+    /// Ask a plugin that serves resources for them and its templates.
+    async fn describe_resources(&self, code: &PluginCode) -> Result<Resources, LoadError> {
+        if code.resources.is_none() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let call = async |invocation| {
+            let ctx = CallContext::loading(code.name.clone());
+            self.sandbox
+                .invoke(code, ctx, invocation)
+                .await
+                .map_err(|fault| LoadError::Describe {
+                    plugin: code.name.to_string(),
+                    fault,
+                })
+        };
+        let Returned::Resources(resources) = call(Invocation::ListResources).await? else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let Returned::ResourceTemplates(templates) =
+            call(Invocation::ListResourceTemplates).await?
+        else {
+            return Ok((resources, Vec::new()));
+        };
+        Ok((resources, templates))
     }
 
     /// Ask the plugin for its tools, prompts and instructions; also returns
@@ -425,6 +459,12 @@ impl Loader {
         Ok((tools, prompts, instructions, peak))
     }
 }
+
+/// The resources and resource templates a plugin serves.
+type Resources = (
+    Vec<crate::bindings::v2::plugin_types::ResourceDescriptor>,
+    Vec<crate::bindings::v2::plugin_types::ResourceTemplate>,
+);
 
 /// What a plugin says of itself, and the memory that took.
 type Description = (

@@ -33,6 +33,8 @@ pub struct PluginCode {
     pub pre: InstancePre<CallState>,
     pub tools: Option<ToolsExport>,
     pub prompts: Option<PromptsExport>,
+    /// `mcp:plugin/resource-provider@0.2.0`, when it serves resources.
+    pub resources: Option<v2::resource_provider::GuestIndices>,
     /// Linear memory an instance needs to start, measured when the plugin was
     /// loaded: what a call reserves of the host-wide memory budget on admission.
     pub reserve_bytes: usize,
@@ -96,6 +98,11 @@ pub enum Invocation {
         arguments: Vec<(String, String)>,
     },
     Instructions,
+    ListResources,
+    ListResourceTemplates,
+    ReadResource {
+        uri: String,
+    },
     /// `completion/complete` for a prompt's argument (0.2 prompt exports only).
     Complete {
         prompt: String,
@@ -145,6 +152,9 @@ pub enum Returned {
     Instructions(Option<String>),
     /// Completion values, best first.
     Completions(Vec<String>),
+    Resources(Vec<v2::plugin_types::ResourceDescriptor>),
+    ResourceTemplates(Vec<v2::plugin_types::ResourceTemplate>),
+    ResourceContents(Result<Vec<v2::plugin_types::EmbeddedResource>, String>),
     /// A tool's output as the plugin returned it (before `check_output`).
     RawToolOutput(Result<ToolOutput, String>),
     /// A 0.2 tool's output as the plugin returned it (before `check_output`).
@@ -495,6 +505,30 @@ async fn run(
             }
             None => return Err(missing("mcp:plugin/prompt-provider")),
         },
+        Invocation::ListResources => {
+            let idx = code
+                .resources
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/resource-provider"))?;
+            let guest = idx.load(&mut *store, &instance)?;
+            Returned::Resources(guest.call_list_resources(&mut *store).await?)
+        }
+        Invocation::ListResourceTemplates => {
+            let idx = code
+                .resources
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/resource-provider"))?;
+            let guest = idx.load(&mut *store, &instance)?;
+            Returned::ResourceTemplates(guest.call_list_resource_templates(&mut *store).await?)
+        }
+        Invocation::ReadResource { uri } => {
+            let idx = code
+                .resources
+                .as_ref()
+                .ok_or_else(|| missing("mcp:plugin/resource-provider"))?;
+            let guest = idx.load(&mut *store, &instance)?;
+            Returned::ResourceContents(guest.call_read_resource(&mut *store, &uri).await?)
+        }
         Invocation::Complete {
             prompt,
             argument,
@@ -549,6 +583,21 @@ fn output_size(r: &Returned) -> usize {
         Returned::ContentPrompt(Ok(p)) => p.messages.iter().map(|m| content_size(&m.content)).sum(),
         Returned::Instructions(i) => i.as_ref().map_or(0, String::len),
         Returned::Completions(v) => v.iter().map(String::len).sum(),
+        Returned::Resources(r) => r
+            .iter()
+            .map(|r| r.uri.len() + r.name.len() + r.description.as_ref().map_or(0, String::len))
+            .sum(),
+        Returned::ResourceTemplates(t) => t
+            .iter()
+            .map(|t| {
+                t.uri_template.len() + t.name.len() + t.description.as_ref().map_or(0, String::len)
+            })
+            .sum(),
+        Returned::ResourceContents(Ok(c)) => c
+            .iter()
+            .map(|r| content_size(&Content::EmbeddedResource(r.clone())))
+            .sum(),
+        Returned::ResourceContents(Err(e)) => e.len(),
     }
 }
 
