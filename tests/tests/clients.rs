@@ -108,41 +108,29 @@ fn conformance_suite_server_scenarios_pass() {
     }
 }
 
-/// The server scenarios of conformance 0.1.12 that the host passes with the
-/// conformance plugin (contract 0.2: content blocks) beside the Access plugins.
-/// The other six need what the contract cannot carry yet (notifications,
-/// sampling and elicitation from a tool): docs/plugins.md lists them.
-const CONFORMANCE_PASSING: &[&str] = &[
-    "server-initialize",
-    "logging-set-level",
-    "ping",
-    "completion-complete",
-    "tools-list",
-    "tools-call-simple-text",
-    "tools-call-image",
-    "tools-call-audio",
-    "tools-call-embedded-resource",
-    "tools-call-mixed-content",
-    "tools-call-error",
-    "json-schema-2020-12",
-    "server-sse-polling",
-    "server-sse-multiple-streams",
-    "prompts-list",
-    "prompts-get-simple",
-    "prompts-get-with-args",
-    "prompts-get-embedded-resource",
-    "prompts-get-with-image",
-    "resources-list",
-    "resources-read-text",
-    "resources-read-binary",
-    "resources-templates-read",
-    "resources-subscribe",
-    "resources-unsubscribe",
-    "dns-rebinding-protection",
-];
+/// The server scenarios `conformance list` names (32 in 0.1.12).
+fn server_scenarios() -> Vec<String> {
+    let out = Command::new(conformance_cli())
+        .arg("list")
+        .output()
+        .expect("conformance list");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .skip_while(|l| !l.starts_with("Server scenarios"))
+        .skip(1)
+        .take_while(|l| l.trim_start().starts_with("- "))
+        .map(|l| l.trim_start().trim_start_matches("- ").trim().to_string())
+        .collect()
+}
 
+/// Every server scenario of conformance 0.1.12, one by one, against the
+/// Access plugins plus the conformance plugin (contract 0.2), in a server
+/// that keeps sessions: the suite's client speaks 2025-11-25, and sampling
+/// and elicitation from a tool need a session to ask on.
 #[test]
-fn the_conformance_plugin_passes_26_scenarios_through_contract_0_2() {
+fn every_server_scenario_of_conformance_0_1_12_passes_through_plugins() {
+    let scenarios = server_scenarios();
+    assert_eq!(scenarios.len(), 32, "{scenarios:?}");
     let plugins = PluginDir::with_built_plugins();
     std::fs::copy(
         extra_plugins().join("conformance.wasm"),
@@ -154,20 +142,29 @@ fn the_conformance_plugin_passes_26_scenarios_through_contract_0_2() {
         plugins.path().join("conformance.toml"),
     )
     .expect("copy its manifest");
-    let server = Server::start(plugins.path());
-    for scenario in CONFORMANCE_PASSING {
+    let server = Server::start_env(plugins.path(), &[("ACCESS_MCP_STATEFUL", "true")]);
+    let mut failed = Vec::new();
+    for scenario in &scenarios {
         let out = Command::new(conformance_cli())
             .args(["server", "--url", &server.url, "--scenario", scenario])
             .output()
             .expect("run conformance suite");
         let text = String::from_utf8_lossy(&out.stdout).to_string()
             + &String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success() && text.contains(" 0 failed"),
-            "scenario {scenario} failed:\n{text}"
-        );
+        if !(out.status.success() && text.contains(" 0 failed")) {
+            failed.push(format!("{scenario}:\n{text}"));
+        }
     }
-    // Completion is advertised because a loaded plugin answers it.
+    assert!(
+        failed.is_empty(),
+        "{} of {} scenarios failed:\n{}",
+        failed.len(),
+        scenarios.len(),
+        failed.join("\n")
+    );
+    drop(server);
+    // Completion is advertised because a loaded plugin answers it (stateless).
+    let server = Server::start(plugins.path());
     let mut client = server.client();
     let init = client.request(
         "initialize",

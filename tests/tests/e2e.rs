@@ -1,6 +1,7 @@
 //! End-to-end tests against the real `access-mcp` binary. One test binary (so
 //! cargo builds it once); modules by topic.
 
+mod asking;
 mod auth;
 mod boundary;
 mod clients;

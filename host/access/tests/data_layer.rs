@@ -13,6 +13,7 @@ use access::scopes::READ_ALL as SCOPE_READ_ALL;
 use common::*;
 use mcp_host::caller::Caller;
 use mcp_host::caller::RequestMeta;
+use mcp_host::client_link::ClientLink;
 use mcp_host::confirm::WriteGate;
 use mcp_host::sandbox::state::CallContext;
 use std::sync::Arc;
@@ -38,6 +39,7 @@ fn call(caller: &Arc<Caller>) -> CallContext {
         request: Arc::new(RequestMeta::internal("r1")),
         write_gate: WriteGate::Open,
         loading: false,
+        client: Arc::new(ClientLink::none()),
     }
 }
 

@@ -14,6 +14,7 @@ use access::db::{Db, Query};
 use common::*;
 use mcp_host::Capabilities;
 use mcp_host::caller::RequestMeta;
+use mcp_host::client_link::ClientLink;
 use mcp_host::plugins::{LoadedPlugin, Loader};
 use mcp_host::sandbox::SandboxConfig;
 use mcp_host::sandbox::cache::CompiledCache;
@@ -66,6 +67,7 @@ async fn count(
         request: Arc::new(RequestMeta::internal("count")),
         write_gate: Default::default(),
         loading: false,
+        client: Arc::new(ClientLink::none()),
     };
     let before = db.queries_run();
     let out = sandbox

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use mcp_host::Capabilities;
 use mcp_host::caller::{Caller, RequestMeta};
+use mcp_host::client_link::ClientLink;
 use mcp_host::plugins::Loader;
 use mcp_host::sandbox::SandboxConfig;
 use mcp_host::sandbox::cache::CompiledCache;
@@ -107,6 +108,7 @@ fn per_call() {
             request: Arc::new(RequestMeta::internal("bench")),
             write_gate: Default::default(),
             loading: false,
+            client: Arc::new(ClientLink::none()),
         };
         let call = || Invocation::CallTool {
             name: "echo".into(),

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::client_link::{Answer, AskKind};
 use crate::shared::{SharedState, Spend};
 
 /// `MCP_WRITE_CONFIRMATION`.
@@ -60,6 +61,26 @@ impl PlannedWrite {
         };
         self.kind == confirmed.kind && self.binding == confirmed.binding && ends_match
     }
+}
+
+/// What a retry of protocol 2026-07-28 carries back, sealed by the host
+/// (`requestState`): the write waiting for the user's confirmation, or the
+/// ask waiting for the client's answer, and what earlier rounds of the call
+/// received (its answers) and delivered (its notifications).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RoundState {
+    /// The write to confirm (a confirmation round).
+    #[serde(default)]
+    pub write: Option<PlannedWrite>,
+    /// The kind of the ask waiting for an answer (an ask round).
+    #[serde(default)]
+    pub asking: Option<AskKind>,
+    /// The client's answers so far, in the order the call asked.
+    #[serde(default)]
+    pub answers: Vec<Answer>,
+    /// Notifications earlier rounds delivered.
+    #[serde(default)]
+    pub notified: usize,
 }
 
 /// Why a write import did not write.
@@ -190,9 +211,9 @@ impl Confirmations {
         h.finalize().into()
     }
 
-    /// Seal `write` as the `requestState` of an input-required result.
-    pub fn seal(&self, write: &PlannedWrite, binding: &[u8; 32]) -> String {
-        let payload = serde_json::to_vec(write).unwrap_or_default();
+    /// Seal `round` as the `requestState` of an input-required result.
+    pub fn seal(&self, round: &RoundState, binding: &[u8; 32]) -> String {
+        let payload = serde_json::to_vec(round).unwrap_or_default();
         self.codec.seal_with(
             &payload,
             &SealOptions::new().associated_data(binding).ttl(self.ttl),
@@ -200,9 +221,9 @@ impl Confirmations {
     }
 
     /// Open a `requestState` presented on a retry.
-    pub fn open(&self, state: &str, binding: &[u8; 32]) -> Result<PlannedWrite, ConfirmError> {
-        match self.codec.open_json_with::<PlannedWrite>(state, binding) {
-            Ok(w) => Ok(w),
+    pub fn open(&self, state: &str, binding: &[u8; 32]) -> Result<RoundState, ConfirmError> {
+        match self.codec.open_json_with::<RoundState>(state, binding) {
+            Ok(r) => Ok(r),
             Err(RequestStateError::Expired) => Err(ConfirmError::Expired),
             Err(_) => Err(ConfirmError::Mismatch),
         }
@@ -269,11 +290,13 @@ mod tests {
         .expect("key");
         let args = json!({"group_id": "g1", "reason": "x"});
         let b = Confirmations::binding("alice", "create_access_request", &args);
-        let state = c.seal(&write("x"), &b);
-        assert_eq!(
-            c.open(&state, &b).expect("opens").summary,
-            write("x").summary
-        );
+        let round = RoundState {
+            write: Some(write("x")),
+            ..RoundState::default()
+        };
+        let state = c.seal(&round, &b);
+        let opened = c.open(&state, &b).expect("opens");
+        assert_eq!(opened.write.map(|w| w.summary), Some(write("x").summary));
         let reordered = json!({"reason": "x", "group_id": "g1"});
         assert_eq!(
             b,

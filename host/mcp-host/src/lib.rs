@@ -15,6 +15,7 @@ pub mod auth;
 pub mod bindings;
 pub mod caller;
 pub mod capability;
+pub mod client_link;
 pub mod comma_list;
 pub mod config;
 pub mod confirm;
@@ -29,6 +30,7 @@ pub mod reload;
 pub mod sandbox;
 pub mod server;
 pub mod shared;
+pub mod subscriptions;
 
 pub use capability::{Capabilities, Capability, Interface};
 pub use identity::Identity;

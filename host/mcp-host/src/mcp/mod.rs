@@ -3,38 +3,40 @@
 //! caller the HTTP layer bound.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 #[allow(deprecated)]
 // logging/setLevel is deprecated by SEP-2577 but older clients and the conformance suite use it
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
-    CompletionInfo, ContentBlock, GetPromptRequestParams, GetPromptResponse, GetPromptResult,
-    Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams, PromptMessage,
-    Reference, Role, ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscriptionFilter,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
+    GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult,
+    ListToolsResult, LoggingLevel, PaginatedRequestParams, PromptMessage, Reference, Role,
+    ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscriptionFilter,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
 use self::passthrough::Passthrough;
 use crate::bindings::plugin_types as pt;
-use crate::caller::{Caller, RequestMeta, scope_error};
+use crate::caller::{Caller, RequestMeta};
 use crate::capability::Capabilities;
-use crate::confirm::{ConfirmError, ConfirmationMode, Confirmations, WriteGate};
+use crate::confirm::{Confirmations, WriteGate};
 use crate::identity::Identity;
 use crate::metrics::{Metrics, ToolLabel};
 use crate::plugins::LoadedPlugin;
 use crate::plugins::Registry;
-use crate::sandbox::call::{Invocation, Returned, Structured, StructuredForm};
-use crate::sandbox::state::CallContext;
-use crate::sandbox::{PluginFault, Sandbox};
+use crate::sandbox::Sandbox;
+use crate::sandbox::call::{Invocation, Returned};
 use crate::shared::SharedState;
+use crate::subscriptions::Subscriptions;
 
 mod ask;
+mod asking;
 mod content;
 pub mod passthrough;
 mod resources;
 pub mod served;
-use ask::{Answer, Channel, ElicitFailure};
+mod tool_call;
 pub use served::{Served, ServedSet};
 
 /// Everything a request needs, shared by all requests.
@@ -52,6 +54,8 @@ pub struct HostState {
     pub confirmations: Confirmations,
     /// Spent confirmations and rate limits, shared by replicas through Redis.
     pub shared: Arc<SharedState>,
+    /// Sessions subscribed to resources (`resources/subscribe`).
+    pub subscriptions: Arc<Subscriptions>,
 }
 
 impl HostState {
@@ -72,6 +76,7 @@ impl HostState {
             metrics,
             confirmations,
             shared,
+            subscriptions: Arc::default(),
         }
     }
 
@@ -85,11 +90,34 @@ impl HostState {
 #[derive(Clone)]
 pub struct McpHost {
     state: Arc<HostState>,
+    /// The least severe log message this session's client wants
+    /// (`logging/setLevel`; a rank of [`crate::client_link::rank`], info until set).
+    min_level: Arc<AtomicU8>,
 }
 
 impl McpHost {
     pub fn new(state: Arc<HostState>) -> Self {
-        McpHost { state }
+        McpHost {
+            state,
+            min_level: Arc::new(AtomicU8::new(1)),
+        }
+    }
+
+    /// The level `logging/setLevel` asked for.
+    #[allow(deprecated)]
+    fn min_level(&self) -> LoggingLevel {
+        use LoggingLevel as L;
+        const LEVELS: [LoggingLevel; 8] = [
+            L::Debug,
+            L::Info,
+            L::Notice,
+            L::Warning,
+            L::Error,
+            L::Critical,
+            L::Alert,
+            L::Emergency,
+        ];
+        LEVELS[usize::from(self.min_level.load(Ordering::Relaxed)).min(7)]
     }
 
     /// Count one tool call in the metrics (when on).
@@ -138,6 +166,18 @@ impl McpHost {
     }
 }
 
+/// The `Mcp-Session-Id` of a session's request.
+fn session_id(context: &RequestContext<RoleServer>) -> Option<String> {
+    context
+        .extensions
+        .get::<http::request::Parts>()?
+        .headers
+        .get("mcp-session-id")?
+        .to_str()
+        .ok()
+        .map(str::to_string)
+}
+
 /// What the HTTP layers bound to a request.
 struct Bound {
     caller: Arc<Caller>,
@@ -152,156 +192,6 @@ struct ToolCall {
     arguments: String,
     plugin: Arc<LoadedPlugin>,
     bound: Bound,
-}
-
-/// What a write refused for want of a way to ask says (`{}`: the server's name).
-fn confirmation_required(server_name: &str) -> String {
-    format!(
-        "This server requires the user to confirm each request before it is filed \
-(MCP_WRITE_CONFIRMATION=required), and this client cannot be asked: it does not support elicitation. \
-Nothing was created. Use a client that supports elicitation, or file the request in {server_name}."
-    )
-}
-
-fn declined(call: &ToolCall) -> CallToolResponse {
-    tracing::info!(tool = %call.name, request_id = %call.bound.meta.id, "write declined at confirmation");
-    json_error_result(
-        "Not created: the user declined to confirm this request. Nothing was written.",
-    )
-    .into()
-}
-
-impl McpHost {
-    /// What the host binds to one plugin call of this request.
-    fn call_context(
-        &self,
-        plugin: &LoadedPlugin,
-        tool: Option<&str>,
-        caller: Arc<Caller>,
-        meta: &Arc<RequestMeta>,
-        gate: WriteGate,
-    ) -> CallContext {
-        CallContext {
-            plugin: plugin.code.name.clone(),
-            tool: tool.map(Arc::from),
-            caller,
-            request: meta.clone(),
-            write_gate: gate,
-            loading: false,
-        }
-    }
-
-    /// Run the call in a fresh instance under `gate`.
-    async fn invoke(
-        &self,
-        call: &ToolCall,
-        gate: WriteGate,
-    ) -> (
-        Result<Returned, crate::sandbox::PluginFault>,
-        std::time::Duration,
-    ) {
-        let ctx = self.call_context(
-            &call.plugin,
-            Some(&call.name),
-            call.bound.caller.clone(),
-            &call.bound.meta,
-            gate,
-        );
-        let started = std::time::Instant::now();
-        let outcome = self
-            .state
-            .sandbox
-            .invoke(
-                &call.plugin.code,
-                ctx,
-                Invocation::CallTool {
-                    name: call.name.clone(),
-                    arguments: call.arguments.clone(),
-                    structured: if call.bound.passthrough.is_some() {
-                        StructuredForm::Text
-                    } else {
-                        StructuredForm::Value
-                    },
-                },
-            )
-            .await;
-        (outcome, started.elapsed())
-    }
-
-    async fn run(&self, call: &ToolCall, gate: WriteGate) -> Result<CallToolResponse, McpError> {
-        let (outcome, took) = self.invoke(call, gate).await;
-        self.finish(call, outcome, took)
-    }
-
-    /// Count the call and turn the plugin's answer into the MCP result.
-    fn finish(
-        &self,
-        call: &ToolCall,
-        outcome: Result<Returned, crate::sandbox::PluginFault>,
-        took: std::time::Duration,
-    ) -> Result<CallToolResponse, McpError> {
-        let (name, plugin) = (&call.name, &call.plugin.code.name);
-        self.record(name, plugin, took, &outcome);
-        match outcome {
-            Ok(Returned::ToolOutput(Ok(out))) => {
-                tracing::debug!(tool = %name, plugin = %plugin, request_id = %call.bound.meta.id,
-                    micros = took.as_micros() as u64, is_error = out.is_error, "tool call");
-                let blocks = match out.content {
-                    // 0.2: the plugin's content blocks, in order.
-                    Some(content) => content.into_iter().map(content::block).collect(),
-                    None => vec![ContentBlock::text(
-                        match call.bound.passthrough.as_deref() {
-                            Some(p) => p.park_text(out.text),
-                            None => out.text,
-                        },
-                    )],
-                };
-                let mut result = if out.is_error {
-                    CallToolResult::error(blocks)
-                } else {
-                    CallToolResult::success(blocks)
-                };
-                result.structured_content = match out.structured {
-                    None => None,
-                    Some(structured) => Some(structured_value(
-                        structured,
-                        call.bound.passthrough.as_deref(),
-                    )?),
-                };
-                Ok(result.into())
-            }
-            Ok(Returned::ToolOutput(Err(message))) => Err(McpError::invalid_params(message, None)),
-            Ok(_) => Err(McpError::internal_error("unexpected plugin result", None)),
-            Err(fault) => {
-                tracing::error!(tool = %name, plugin = %plugin, request_id = %call.bound.meta.id,
-                    kind = fault.kind(), "plugin fault: {fault}");
-                Ok(CallToolResult::error(vec![ContentBlock::text(format!("{fault}"))]).into())
-            }
-        }
-    }
-}
-
-/// What goes in `structuredContent`: the placeholder of the parked text when
-/// the passthrough layer is there, else the parsed value.
-fn structured_value(
-    structured: Structured,
-    passthrough: Option<&Passthrough>,
-) -> Result<serde_json::Value, McpError> {
-    match (structured, passthrough) {
-        (Structured::Value(value), _) => Ok(value),
-        (Structured::Text(text), Some(p)) => Ok(p.park(text)),
-        // Not asked for (text is wanted only where the layer is), but checked
-        // by the sandbox already, so this does not fail.
-        (Structured::Text(text), None) => serde_json::from_str(&text)
-            .map_err(|e| McpError::internal_error(format!("structured content: {e}"), None)),
-    }
-}
-
-fn json_error_result(message: &str) -> CallToolResult {
-    let body = serde_json::json!({ "error": message });
-    let mut r = CallToolResult::error(vec![ContentBlock::text(body.to_string())]);
-    r.structured_content = Some(body);
-    r
 }
 
 #[allow(deprecated)]
@@ -350,99 +240,10 @@ impl ServerHandler for McpHost {
 
     async fn call_tool(
         &self,
-        mut request: CallToolRequestParams,
+        request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let bound = self.bound(&context)?;
-        let name = request.name.to_string();
-        let registry = self.state.registry();
-        let route = registry
-            .tools
-            .get(&name)
-            .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {name}"), None))?;
-        // Scope check before dispatch; every capability import checks again.
-        if let Some(scope) = route.missing_scope(&bound.caller) {
-            if let Some(m) = &self.state.metrics {
-                m.count_tool_call(&name, &route.plugin.code.name, "tool_error", "scope");
-            }
-            return Ok(json_error_result(&scope_error(scope)).into());
-        }
-        let args_value = serde_json::Value::Object(request.arguments.take().unwrap_or_default());
-        let call = ToolCall {
-            name,
-            arguments: args_value.to_string(),
-            plugin: route.plugin.clone(),
-            bound,
-        };
-        let confirmations = &self.state.confirmations;
-        if confirmations.mode == ConfirmationMode::Off {
-            return self.run(&call, WriteGate::Open).await;
-        }
-
-        // A retry answering our confirmation (protocol 2026-07-28).
-        if let Some(state) = request.request_state.as_deref() {
-            let binding =
-                Confirmations::binding(&call.bound.caller.user_id, &call.name, &args_value);
-            let write = match confirmations.open(state, &binding) {
-                Ok(w) => w,
-                Err(e) => {
-                    tracing::warn!(tool = %call.name, request_id = %call.bound.meta.id, "confirmation refused: {e}");
-                    return Ok(json_error_result(&e.to_string()).into());
-                }
-            };
-            let response = request
-                .input_responses
-                .as_ref()
-                .and_then(|r| r.get(ask::CONFIRM_KEY));
-            return match ask::answer_of(response) {
-                Answer::Confirmed => {
-                    if let Err(e) = confirmations.spend(state, &self.state.shared).await {
-                        tracing::warn!(tool = %call.name, request_id = %call.bound.meta.id, "confirmation refused: {e}");
-                        return Ok(json_error_result(&e.to_string()).into());
-                    }
-                    self.run(&call, WriteGate::confirmed(write)).await
-                }
-                Answer::Declined => Ok(declined(&call)),
-            };
-        }
-
-        let channel = Channel::of(&context);
-        if channel == Channel::None && confirmations.mode == ConfirmationMode::WhenSupported {
-            return self.run(&call, WriteGate::Open).await;
-        }
-        // Plan: every check of the write runs, nothing is written.
-        let (gate, planned) = WriteGate::plan();
-        let (outcome, took) = self.invoke(&call, gate).await;
-        let planned = planned.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if matches!(outcome, Err(PluginFault::Budget(_))) {
-            // Over a budget (a second write, say): that is the answer, not a question.
-            return self.finish(&call, outcome, took);
-        }
-        let Some(write) = planned else {
-            // Not a write, or refused before writing: that is the answer.
-            return self.finish(&call, outcome, took);
-        };
-        tracing::info!(tool = %call.name, request_id = %call.bound.meta.id, ?channel, "asking to confirm a write");
-        match channel {
-            Channel::None => Ok(json_error_result(&confirmation_required(
-                &self.state.identity.server_name,
-            ))
-            .into()),
-            Channel::InputRequired => {
-                let binding =
-                    Confirmations::binding(&call.bound.caller.user_id, &call.name, &args_value);
-                let state = confirmations.seal(&write, &binding);
-                Ok(ask::input_required(&write, state))
-            }
-            Channel::Elicit => match ask::elicit(&context, &write, confirmations.ttl).await {
-                Ok(Answer::Confirmed) => self.run(&call, WriteGate::confirmed(write)).await,
-                Ok(Answer::Declined) => Ok(declined(&call)),
-                Err(ElicitFailure::Expired) => {
-                    Ok(json_error_result(&ConfirmError::Expired.to_string()).into())
-                }
-                Err(e) => Ok(json_error_result(&format!("Nothing was created: {e}.")).into()),
-            },
-        }
+        self.call(request, context).await
     }
 
     async fn list_prompts(
@@ -533,22 +334,33 @@ impl ServerHandler for McpHost {
     async fn subscribe(
         &self,
         request: rmcp::model::SubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        match resources::serving(&self.state.registry(), &request.uri) {
-            Some(_) => Ok(()),
-            None => Err(McpError::resource_not_found(
+        if resources::serving(&self.state.registry(), &request.uri).is_none() {
+            return Err(McpError::resource_not_found(
                 format!("Unknown resource: {}", request.uri),
                 None,
-            )),
+            ));
         }
+        // Only a session can be told later; a stateless request is accepted
+        // (the resource exists) and remembered nowhere.
+        if let Some(session) = session_id(&context) {
+            self.state
+                .subscriptions
+                .subscribe(&request.uri, &session, context.peer.clone())
+                .map_err(|e| McpError::invalid_request(e.to_string(), None))?;
+        }
+        Ok(())
     }
 
     async fn unsubscribe(
         &self,
-        _request: rmcp::model::UnsubscribeRequestParams,
-        _context: RequestContext<RoleServer>,
+        request: rmcp::model::UnsubscribeRequestParams,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
+        if let Some(session) = session_id(&context) {
+            self.state.subscriptions.unsubscribe(&request.uri, &session);
+        }
         Ok(())
     }
 
@@ -727,6 +539,8 @@ impl ServerHandler for McpHost {
         _context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         tracing::debug!(level = ?request.level, "client set its log level");
+        self.min_level
+            .store(crate::client_link::rank(request.level), Ordering::Relaxed);
         Ok(())
     }
 }

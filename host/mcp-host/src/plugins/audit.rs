@@ -798,7 +798,16 @@ mod tests {
         let mut sorted = caps.clone();
         sorted.sort();
         assert_eq!(caps, sorted);
-        assert_eq!(caps, ["mcp:plugin/clock", "mcp:plugin/log"]);
+        assert_eq!(
+            caps,
+            [
+                "mcp:plugin/clock",
+                "mcp:plugin/elicitation",
+                "mcp:plugin/log",
+                "mcp:plugin/notify",
+                "mcp:plugin/sampling"
+            ]
+        );
         // The same folder gives the same document.
         assert_eq!(load(dir.path()).to_json(), json);
         assert_eq!(r.to_list().lines().count(), 3);

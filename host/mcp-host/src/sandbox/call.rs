@@ -338,6 +338,12 @@ fn classify(
     if let Some(over) = err.downcast_ref::<BudgetExceeded>() {
         return PluginFault::Budget(over.clone());
     }
+    if err
+        .downcast_ref::<crate::client_link::NeedsInput>()
+        .is_some()
+    {
+        return PluginFault::NeedsInput { plugin };
+    }
     if state.limiter.budget_exhausted {
         return PluginFault::Busy {
             detail: format!(

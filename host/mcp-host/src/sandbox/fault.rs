@@ -25,6 +25,10 @@ pub enum PluginFault {
     /// The host has no capacity for this call now; retrying later may succeed.
     #[error("the server is busy ({detail}); nothing was done, retry shortly")]
     Busy { detail: String },
+    /// Not a fault: the run ended to ask the client (sampling, elicitation);
+    /// the host asks, then runs the call again ([`crate::client_link`]).
+    #[error("plugin `{plugin}` is waiting for the client's answer")]
+    NeedsInput { plugin: String },
 }
 
 impl PluginFault {
@@ -39,6 +43,7 @@ impl PluginFault {
             PluginFault::Instantiate { .. } => "instantiate",
             PluginFault::Budget(_) => "budget",
             PluginFault::Busy { .. } => "busy",
+            PluginFault::NeedsInput { .. } => "needs_input",
         }
     }
 }

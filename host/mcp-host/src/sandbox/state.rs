@@ -11,6 +11,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::admission::MemoryLease;
 use super::budget::{Budget, BudgetExceeded, BudgetLimits, CallBudget};
 use crate::caller::{Caller, RequestMeta};
+use crate::client_link::ClientLink;
 use crate::confirm::WriteGate;
 
 /// What the host binds to one plugin call. Plugins cannot see or change it
@@ -26,6 +27,9 @@ pub struct CallContext {
     pub write_gate: WriteGate,
     /// The plugin is being loaded (its tools listed): capabilities grant no data.
     pub loading: bool,
+    /// What the call may say to and ask of its client (contract 0.2's
+    /// `notify`, `sampling` and `elicitation`).
+    pub client: Arc<ClientLink>,
 }
 
 impl CallContext {
@@ -38,6 +42,7 @@ impl CallContext {
             request: Arc::new(RequestMeta::internal("load")),
             write_gate: WriteGate::Open,
             loading: true,
+            client: Arc::new(ClientLink::none()),
         }
     }
 }

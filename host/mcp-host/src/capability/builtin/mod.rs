@@ -1,9 +1,15 @@
 //! The host's own capability: `mcp:plugin/log` and `mcp:plugin/clock`, which
-//! every plugin gets, and the type-only `mcp:plugin/types`. Their state is the
+//! every plugin gets, the type-only `mcp:plugin/types`, and the client-facing
+//! `mcp:plugin/notify`, `/sampling` and `/elicitation` (contract 0.2), which
+//! a plugin gets only when its manifest grants them. Their state is the
 //! call's core ([`CallCore`]): the bound context and the budgets.
 
+mod asks;
 mod clock;
+mod elicitation;
 mod log;
+mod notify;
+mod sampling;
 
 use wasmtime::component::HasSelf;
 
@@ -17,6 +23,9 @@ pub struct Builtin;
 const INTERFACES: &[Interface] = &[
     log::INTERFACE,
     clock::INTERFACE,
+    notify::INTERFACE,
+    sampling::INTERFACE,
+    elicitation::INTERFACE,
     Interface {
         name: "mcp:plugin/types",
         summary: "the contract's types (no functions)",
