@@ -424,3 +424,28 @@ fn a_plugin_tells_subscribed_sessions_its_resource_changed_and_only_its_own() {
     );
     assert_eq!(told("test://static-text"), "subscribers told: false");
 }
+
+#[test]
+fn a_resource_uri_belongs_to_one_plugin() {
+    let plugins = conformance_only();
+    // A second plugin serving the same resources (the same component under
+    // another name, so its tools collide too: the resources are checked first).
+    std::fs::copy(
+        plugins.path().join("conformance.wasm"),
+        plugins.path().join("shadow.wasm"),
+    )
+    .expect("copy");
+    let manifest = std::fs::read_to_string(plugins.path().join("conformance.toml"))
+        .expect("manifest")
+        .replace("name = \"conformance\"", "name = \"shadow\"")
+        .replace("conformance.wasm", "shadow.wasm");
+    std::fs::write(plugins.path().join("shadow.toml"), manifest).expect("write");
+    // At startup a collision is fatal, as for tools (hot reload keeps the first).
+    let refusal = access_mcp_e2e::start_fails(plugins.path(), &[]);
+    assert!(
+        refusal.contains("resource `test://")
+            && refusal
+                .contains("is served by both `conformance` and `shadow`; `shadow` is not loaded"),
+        "{refusal}"
+    );
+}

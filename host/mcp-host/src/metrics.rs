@@ -57,7 +57,7 @@ pub struct Operation {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RefusalReason {
-    /// `tool_collision`, `prompt_collision` or `plugin_name_collision`.
+    /// `tool_collision`, `prompt_collision`, `resource_collision` or `plugin_name_collision`.
     pub reason: &'static str,
 }
 

@@ -45,7 +45,7 @@
 //!     `manifest`, `read-component`, `unsigned`, `bad-signature`,
 //!     `untrusted-key`, `compile`, `import-not-granted`, `unknown-grant`,
 //!     `link`, `no-exports`, `describe`, `bad-descriptor`, `duplicate-tool`,
-//!     `duplicate-prompt`, `duplicate-plugin`; `message` is the loader's message (it names the
+//!     `duplicate-prompt`, `duplicate-resource`, `duplicate-plugin`; `message` is the loader's message (it names the
 //!     import, grant, key or tool concerned).
 //!   - `component`: the component's file name.
 //!   - `component_sha256`, `manifest_sha256`: lowercase hex SHA-256 of the two files.

@@ -63,6 +63,14 @@ pub enum LoadError {
         second: String,
     },
     #[error(
+        "resource `{uri}` is served by both `{first}` and `{second}`; `{second}` is not loaded"
+    )]
+    DuplicateResource {
+        uri: String,
+        first: String,
+        second: String,
+    },
+    #[error(
         "prompt `{prompt}` is exported by both `{first}` and `{second}`; `{second}` is not loaded"
     )]
     DuplicatePrompt {
@@ -101,6 +109,7 @@ impl LoadError {
             LoadError::BadDescriptor { .. } => "bad-descriptor",
             LoadError::DuplicateTool { .. } => "duplicate-tool",
             LoadError::DuplicatePrompt { .. } => "duplicate-prompt",
+            LoadError::DuplicateResource { .. } => "duplicate-resource",
             LoadError::DuplicatePlugin { .. } => "duplicate-plugin",
         }
     }
@@ -111,6 +120,7 @@ impl LoadError {
             self,
             LoadError::DuplicateTool { .. }
                 | LoadError::DuplicatePrompt { .. }
+                | LoadError::DuplicateResource { .. }
                 | LoadError::DuplicatePlugin { .. }
         )
     }
@@ -119,6 +129,7 @@ impl LoadError {
     pub fn collision_reason(&self) -> &'static str {
         match self {
             LoadError::DuplicatePrompt { .. } => "prompt_collision",
+            LoadError::DuplicateResource { .. } => "resource_collision",
             LoadError::DuplicatePlugin { .. } => "plugin_name_collision",
             _ => "tool_collision",
         }

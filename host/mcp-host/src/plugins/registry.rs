@@ -107,6 +107,14 @@ impl Registry {
                     second: plugin.manifest.name.clone(),
                 });
             }
+            if let Some(e) = current
+                .plugins
+                .iter()
+                .filter(|owner| other(owner))
+                .find_map(|owner| shared_resource(owner, plugin))
+            {
+                return Some(e);
+            }
             plugin
                 .prompts
                 .iter()
@@ -162,6 +170,13 @@ impl Registry {
                 second: plugin.manifest_path.clone(),
             });
         }
+        if let Some(e) = self
+            .plugins
+            .iter()
+            .find_map(|owner| shared_resource(owner, plugin))
+        {
+            return Some(e);
+        }
         for t in &plugin.tools {
             if let Some(existing) = self.tools.get(&t.name) {
                 return Some(LoadError::DuplicateTool {
@@ -215,4 +230,30 @@ impl Registry {
             .collect();
         self.instructions = (!parts.is_empty()).then(|| parts.join("\n\n"));
     }
+}
+/// A resource URI (or URI template, written the same) `plugin` would serve
+/// that `owner` serves already: a URI belongs to one plugin, as a tool name does.
+fn shared_resource(owner: &LoadedPlugin, plugin: &LoadedPlugin) -> Option<LoadError> {
+    let clash = |uri: &str| LoadError::DuplicateResource {
+        uri: uri.to_string(),
+        first: owner.manifest.name.clone(),
+        second: plugin.manifest.name.clone(),
+    };
+    if let Some(r) = plugin
+        .resources
+        .iter()
+        .find(|r| owner.resources.iter().any(|o| o.uri == r.uri))
+    {
+        return Some(clash(&r.uri));
+    }
+    plugin
+        .resource_templates
+        .iter()
+        .find(|t| {
+            owner
+                .resource_templates
+                .iter()
+                .any(|o| o.uri_template == t.uri_template)
+        })
+        .map(|t| clash(&t.uri_template))
 }
