@@ -176,6 +176,15 @@ pub enum Delivery {
 }
 
 impl ClientLink {
+    /// One link that reaches nobody, shared by the calls of plugins that were
+    /// linked no client-facing interface (they cannot call its imports, so
+    /// its counters are never touched): no allocation per call.
+    pub fn shared_none() -> Arc<ClientLink> {
+        static NONE: std::sync::LazyLock<Arc<ClientLink>> =
+            std::sync::LazyLock::new(|| Arc::new(ClientLink::none()));
+        NONE.clone()
+    }
+
     /// A link that reaches nobody: loading, prompts, resources, tests.
     pub fn none() -> ClientLink {
         ClientLink::new(

@@ -136,6 +136,23 @@ impl LoadError {
     }
 }
 
+/// The interfaces through which a plugin reaches the client during a call.
+pub const CLIENT_FACING: [&str; 3] = [
+    "mcp:plugin/notify",
+    "mcp:plugin/sampling",
+    "mcp:plugin/elicitation",
+];
+
+impl LoadedPlugin {
+    /// Whether it was linked any client-facing interface (so its calls need a
+    /// link to the client; others share one that reaches nobody).
+    pub fn talks_to_client(&self) -> bool {
+        self.linked
+            .iter()
+            .any(|l| CLIENT_FACING.contains(&l.as_str()))
+    }
+}
+
 /// A plugin ready to serve: its code, what it was granted, and what it offers.
 pub struct LoadedPlugin {
     pub manifest: Manifest,
