@@ -6,6 +6,7 @@ mod auth;
 mod boundary;
 mod clients;
 mod confirm;
+mod db_indexes;
 mod docs;
 mod generic;
 mod host;

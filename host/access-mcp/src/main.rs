@@ -53,12 +53,56 @@ enum Command {
         #[arg(long)]
         large: bool,
     },
+    /// The database: `db indexes` prints the indexes this server's queries rely
+    /// on that the database lacks (exit 0: none missing, 2: some missing);
+    /// `--apply` creates them.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
     /// Inspect, audit and sign the plugins of a folder (exit 0: all well,
     /// 1: could not run, 2: a plugin is refused or not validly signed).
     Plugins {
         #[command(subcommand)]
         command: PluginsCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// The recommended indexes the database lacks, as `CREATE INDEX` statements.
+    Indexes {
+        #[command(flatten)]
+        database: access::DatabaseConfig,
+        /// Create the missing indexes (on a large table this takes a while and
+        /// locks writes to it on PostgreSQL; run it when that is acceptable).
+        #[arg(long)]
+        apply: bool,
+    },
+}
+
+/// `db indexes`: print what is missing (exit 2), or create it with `--apply`.
+async fn db_indexes(database: access::DatabaseConfig, apply: bool) -> anyhow::Result<Outcome> {
+    use access::db::indexes;
+    let db = access::db::Db::connect(&database, &access::DirectoryConfig::default()).await?;
+    let missing = indexes::missing(&db).await?;
+    if missing.is_empty() {
+        println!("-- every index this server's queries rely on is present");
+        return Ok(Outcome::Ok);
+    }
+    if apply {
+        indexes::create(&db, &missing).await?;
+        for r in &missing {
+            println!("{}", r.create);
+        }
+        println!("-- created {} index(es)", missing.len());
+        return Ok(Outcome::Ok);
+    }
+    println!("-- missing: {}", indexes::COST);
+    for r in &missing {
+        println!("{}", r.create);
+    }
+    Ok(Outcome::Problems)
 }
 
 /// `serve`: the host's settings and the Access capability's, side by side.
@@ -128,6 +172,9 @@ fn main() -> ExitCode {
                     Capabilities::default().with(std::sync::Arc::new(AccessContract));
                 return mcp_host::plugins::cli::run(command, &capabilities).await;
             }
+            Command::Db {
+                command: DbCommand::Indexes { database, apply },
+            } => return db_indexes(database, apply).await,
             Command::Demo {
                 database_uri,
                 large,

@@ -31,10 +31,18 @@ struct PoolState {
 
 impl Access {
     /// Connect to `DATABASE_URI`, or create/open the embedded demo database.
+    /// Connect, and warn once when the database lacks the indexes the
+    /// queries rely on (never creating them: `access-mcp db indexes --apply`).
     pub async fn connect(cfg: &AccessConfig) -> Result<Access, DbError> {
-        Ok(Access::on(
-            Db::connect(&cfg.database, &cfg.directory).await?,
-        ))
+        let db = Db::connect(&cfg.database, &cfg.directory).await?;
+        match crate::db::indexes::missing(&db).await {
+            Ok(missing) if !missing.is_empty() => {
+                tracing::warn!("{}", crate::db::indexes::warning(&missing));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("cannot check the database's indexes: {e}"),
+        }
+        Ok(Access::on(db))
     }
 
     /// The capability over a database already open.

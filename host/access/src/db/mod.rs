@@ -7,6 +7,7 @@
 
 pub mod demo;
 mod exec;
+pub mod indexes;
 mod lite;
 mod query;
 pub mod reads;
