@@ -8,6 +8,7 @@ mod clients;
 mod confirm;
 mod db_indexes;
 mod docs;
+mod fuzz_http;
 mod generic;
 mod host;
 mod layout;
