@@ -9,6 +9,7 @@ mod confirm;
 mod db_indexes;
 mod docs;
 mod fuzz_http;
+mod fuzz_tokens;
 mod generic;
 mod host;
 mod layout;
