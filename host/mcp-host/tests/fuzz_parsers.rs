@@ -13,7 +13,7 @@ use mcp_host::plugins::manifest::Manifest;
 use mcp_host::plugins::signature::{SIG_FORMAT, SigFile};
 
 const MANIFESTS: &[&str] = &[
-    "name = \"access-reads\"\nversion = \"0.1.0\"\ncomponent = \"access-reads.wasm\"\ngrants = [\"access:directory/reads\", \"access:directory/permissions\"]\n",
+    "name = \"kv-plugin\"\nversion = \"0.1.0\"\ncomponent = \"kv-plugin.wasm\"\ngrants = [\"example:kv/store\"]\n",
     "name = \"conformance\"\ngrants = [\"mcp:plugin/notify\", \"mcp:plugin/sampling\", \"mcp:plugin/elicitation\"]\n",
     "name = \"k\"\n",
 ];
