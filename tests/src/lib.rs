@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+pub mod fuzz;
 pub mod idp;
 pub mod pg;
 pub mod redis;

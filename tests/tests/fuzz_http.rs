@@ -16,6 +16,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use access_mcp_e2e::fuzz::{self, json, text};
 use access_mcp_e2e::{PluginDir, Server, root, sqlite_count};
 use arbitrary::{Arbitrary, Unstructured};
 use rand::{Rng, RngCore, SeedableRng};
@@ -49,13 +50,6 @@ const VERSIONS: &[&str] = &[
     "2026-07-28",
 ];
 
-/// Text drawn from the bytes (any bytes: invalid UTF-8 becomes U+FFFD, so
-/// no input is wasted).
-fn text(u: &mut Unstructured) -> arbitrary::Result<String> {
-    let len = u.arbitrary_len::<u8>()?.min(256);
-    Ok(String::from_utf8_lossy(u.bytes(len)?).into_owned())
-}
-
 /// Text in `odds` of 256 inputs (a header most clients do not garble).
 fn rarely(u: &mut Unstructured, odds: u8) -> arbitrary::Result<Option<String>> {
     Ok(if u8::arbitrary(u)? < odds {
@@ -68,46 +62,14 @@ fn rarely(u: &mut Unstructured, odds: u8) -> arbitrary::Result<Option<String>> {
 /// Parameters: mostly an object (as JSON-RPC wants), sometimes anything.
 fn params(u: &mut Unstructured) -> arbitrary::Result<Value> {
     if u8::arbitrary(u)? < 32 {
-        return json(u, 0);
+        return json(u, 0, 6);
     }
     let n = u.int_in_range(0..=6)?;
     let mut m = serde_json::Map::new();
     for _ in 0..n {
-        m.insert(text(u)?, json(u, 1)?);
+        m.insert(text(u)?, json(u, 1, 6)?);
     }
     Ok(Value::Object(m))
-}
-
-/// A JSON value drawn from the bytes (deeper values as the bytes allow).
-fn json(u: &mut Unstructured, depth: u8) -> arbitrary::Result<Value> {
-    let pick = if depth > 5 {
-        u.int_in_range(0..=4)?
-    } else {
-        u.int_in_range(0..=6)?
-    };
-    Ok(match pick {
-        0 => Value::Null,
-        1 => json!(bool::arbitrary(u)?),
-        2 => json!(i64::arbitrary(u)?),
-        3 => json!(f64::arbitrary(u)?),
-        4 => json!(text(u)?),
-        5 => {
-            let n = u.int_in_range(0..=6)?;
-            Value::Array(
-                (0..n)
-                    .map(|_| json(u, depth + 1))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
-        _ => {
-            let n = u.int_in_range(0..=6)?;
-            let mut m = serde_json::Map::new();
-            for _ in 0..n {
-                m.insert(text(u)?, json(u, depth + 1)?);
-            }
-            Value::Object(m)
-        }
-    })
 }
 
 #[derive(Debug)]
@@ -172,7 +134,7 @@ fn input(u: &mut Unstructured) -> arbitrary::Result<Input> {
             // notification) or any JSON.
             id: match u8::arbitrary(u)? {
                 0..=31 => None,
-                32..=63 => Some(json(u, 4)?),
+                32..=63 => Some(json(u, 4, 6)?),
                 64..=95 => Some(json!(text(u)?)),
                 _ => Some(json!(i64::arbitrary(u)?)),
             },
@@ -180,11 +142,11 @@ fn input(u: &mut Unstructured) -> arbitrary::Result<Input> {
         },
         7 => Body::Unknown {
             method: text(u)?,
-            params: json(u, 0)?,
+            params: json(u, 0, 6)?,
         },
         8 => {
             let n = u.int_in_range(0..=4)?;
-            Body::Batch((0..n).map(|_| json(u, 1)).collect::<Result<_, _>>()?)
+            Body::Batch((0..n).map(|_| json(u, 1, 6)).collect::<Result<_, _>>()?)
         }
         _ => Body::Raw(Vec::<u8>::arbitrary(u)?),
     };
@@ -397,14 +359,7 @@ fn the_mcp_http_surface_survives_arbitrary_requests() {
             replayed += 1;
         }
     }
-    let secs: u64 = std::env::var("ACCESS_MCP_FUZZ_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
-    let seed: u64 = std::env::var("ACCESS_MCP_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand::thread_rng().r#gen());
+    let (secs, seed) = (fuzz::secs(30), fuzz::seed());
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let until = Instant::now() + Duration::from_secs(secs);
     let mut inputs = 0u64;

@@ -12,6 +12,7 @@
 
 use std::time::{Duration, Instant};
 
+use access_mcp_e2e::fuzz::{self, json};
 use access_mcp_e2e::idp::{Idp, SigningKey, hs256_with_public_key, now, tampered, unsigned};
 use access_mcp_e2e::{PluginDir, Server, ServerOptions};
 use arbitrary::{Arbitrary, Unstructured};
@@ -27,39 +28,6 @@ const EMAILS: &[&str] = &[
     "nobody@example.com",
 ];
 
-/// Up to `max` bytes of text (invalid UTF-8 becomes U+FFFD).
-fn text(u: &mut Unstructured, max: usize) -> arbitrary::Result<String> {
-    let n = u.int_in_range(0..=max)?;
-    Ok(String::from_utf8_lossy(u.bytes(n)?).into_owned())
-}
-
-fn any_json(u: &mut Unstructured, depth: u8) -> arbitrary::Result<Value> {
-    let pick = if depth > 3 {
-        u.int_in_range(0..=4)?
-    } else {
-        u.int_in_range(0..=6)?
-    };
-    Ok(match pick {
-        0 => Value::Null,
-        1 => json!(bool::arbitrary(u)?),
-        2 => json!(i64::arbitrary(u)?),
-        3 => json!(f64::arbitrary(u)?),
-        4 => json!(text(u, 40)?),
-        5 => Value::Array(
-            (0..u.int_in_range(0..=3)?)
-                .map(|_| any_json(u, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        _ => {
-            let mut m = serde_json::Map::new();
-            for _ in 0..u.int_in_range(0..=3)? {
-                m.insert(text(u, 12)?, any_json(u, depth + 1)?);
-            }
-            Value::Object(m)
-        }
-    })
-}
-
 /// Valid claims for `issuer`, then mutated.
 fn claims(u: &mut Unstructured, issuer: &str, aud: &str) -> arbitrary::Result<Value> {
     let email = EMAILS[usize::from(u8::arbitrary(u)?) % EMAILS.len()];
@@ -73,7 +41,7 @@ fn claims(u: &mut Unstructured, issuer: &str, aud: &str) -> arbitrary::Result<Va
             0 => {
                 c.as_object_mut().map(|m| m.remove(key));
             }
-            1 => c[key] = any_json(u, 0)?,
+            1 => c[key] = json(u, 0, 3)?,
             2 => c[key] = json!(now() as i64 + i64::from(i32::arbitrary(u)?)),
             _ => c[key] = json!(format!("{}x", c[key].as_str().unwrap_or_default())),
         }
@@ -124,14 +92,7 @@ fn token(
 }
 
 fn fuzz(server: &Server, header: &str, key: &SigningKey, issuer: &str, aud: &str) -> String {
-    let secs: u64 = std::env::var("ACCESS_MCP_FUZZ_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(15);
-    let seed: u64 = std::env::var("ACCESS_MCP_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand::thread_rng().r#gen());
+    let (secs, seed) = (fuzz::secs(15), fuzz::seed());
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let http = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))

@@ -7,7 +7,7 @@ use rmcp::model::{ElicitRequestParams, ElicitationSchema};
 use serde_json::Value;
 use wasmtime::component::HasSelf;
 
-use super::asks::{ask_after_write, checked_text};
+use super::asks::{self, checked_text};
 use crate::bindings::v2::mcp::plugin::elicitation::{self, Action, ElicitResult};
 use crate::capability::{Grant, Interface};
 use crate::client_link::Ask;
@@ -63,16 +63,7 @@ impl elicitation::Host for CallCore {
         message: String,
         requested_schema: String,
     ) -> wasmtime::Result<Result<ElicitResult, String>> {
-        self.spend_import()?;
-        if let Some(refusal) = ask_after_write(self) {
-            return Ok(Err(refusal));
-        }
-        let ask = match params(message, &requested_schema) {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(e)),
-        };
-        let answer = self.ctx.client.ask(ask).map_err(wasmtime::Error::new)?;
-        Ok(answer.and_then(result))
+        asks::ask(self, || params(message, &requested_schema), result)
     }
 }
 

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 use wasmtime::component::HasSelf;
 
-use super::asks::{ask_after_write, checked_text};
+use super::asks::{self, checked_text};
 use crate::bindings::v2::mcp::plugin::sampling::{
     self, CreateMessageRequest, CreateMessageResult, SamplingMessage,
 };
@@ -26,6 +26,8 @@ pub const INTERFACE: Interface = Interface {
 
 /// Messages one request may carry.
 const MAX_MESSAGES: usize = 64;
+/// The largest request, as MCP's JSON (its texts, images and audio together).
+const MAX_REQUEST_BYTES: usize = 256 * 1024;
 
 fn role(r: Role) -> &'static str {
     match r {
@@ -72,6 +74,12 @@ fn params(r: CreateMessageRequest) -> Result<Ask, String> {
     }
     if !r.stop_sequences.is_empty() {
         p["stopSequences"] = json!(r.stop_sequences);
+    }
+    let size = p.to_string().len();
+    if size > MAX_REQUEST_BYTES {
+        return Err(format!(
+            "a sampling request is {size} bytes, over the {MAX_REQUEST_BYTES} one may be"
+        ));
     }
     serde_json::from_value(p)
         .map(Ask::Sampling)
@@ -131,16 +139,7 @@ impl sampling::Host for CallCore {
         &mut self,
         request: CreateMessageRequest,
     ) -> wasmtime::Result<Result<CreateMessageResult, String>> {
-        self.spend_import()?;
-        if let Some(refusal) = ask_after_write(self) {
-            return Ok(Err(refusal));
-        }
-        let ask = match params(request) {
-            Ok(a) => a,
-            Err(e) => return Ok(Err(e)),
-        };
-        let answer = self.ctx.client.ask(ask).map_err(wasmtime::Error::new)?;
-        Ok(answer.and_then(result))
+        asks::ask(self, || params(request), result)
     }
 }
 
@@ -187,6 +186,17 @@ mod tests {
         let v = serde_json::to_value(&p).expect("json");
         assert_eq!(v["messages"][0]["content"]["text"], "hello");
         assert_eq!(v["maxTokens"], 100);
+        let huge = params(CreateMessageRequest {
+            messages: vec![SamplingMessage {
+                role: Role::User,
+                content: Content::Text("x".repeat(MAX_REQUEST_BYTES)),
+            }],
+            system_prompt: None,
+            max_tokens: 1,
+            temperature: None,
+            stop_sequences: vec![],
+        });
+        assert!(huge.is_err_and(|e| e.contains("over the")));
         assert!(
             params(CreateMessageRequest {
                 messages: vec![],
