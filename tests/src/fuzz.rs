@@ -58,3 +58,63 @@ pub fn seed() -> u64 {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random)
 }
+
+/// `seed` text, mutated a few times as the bytes say: cut, a special token
+/// inserted, raw bytes inserted, a character replaced.
+pub fn mutate(seed: &str, specials: &[&str], u: &mut Unstructured) -> arbitrary::Result<String> {
+    let mut text: Vec<char> = seed.chars().collect();
+    for _ in 0..u.int_in_range(0..=6)? {
+        let at = u.int_in_range(0..=text.len())?;
+        match u.int_in_range(0..=3)? {
+            0 if !text.is_empty() => {
+                let end = (at + u.int_in_range(0..=8)?).min(text.len());
+                text.drain(at.min(end)..end);
+            }
+            1 if !specials.is_empty() => {
+                let s = specials[u.choose_index(specials.len())?];
+                text.splice(at..at, s.chars());
+            }
+            2 => {
+                let n = u.int_in_range(0..=16)?;
+                let raw = String::from_utf8_lossy(u.bytes(n)?).into_owned();
+                text.splice(at..at, raw.chars());
+            }
+            _ => {
+                if at < text.len() {
+                    text[at] = char::from(u.int_in_range(32u8..=126)?);
+                }
+            }
+        }
+    }
+    Ok(text.into_iter().collect())
+}
+
+/// Run `check` on text inputs for `secs(5)` seconds: most are one of `seeds`
+/// mutated (with `specials` among the insertions), the rest random bytes. A
+/// panic in `check` fails the run, naming the seed and the input. Returns how
+/// many inputs ran.
+pub fn text_inputs(name: &str, seeds: &[&str], specials: &[&str], check: impl Fn(&str)) -> u64 {
+    use rand::{RngCore, SeedableRng};
+    let (secs, seed) = (secs(5), seed());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let mut runs = 0u64;
+    let mut bytes = vec![0u8; 520];
+    while std::time::Instant::now() < until {
+        let len = 8 + (rng.next_u32() % 512) as usize;
+        rng.fill_bytes(&mut bytes[..len]);
+        let bytes = &bytes[..len];
+        let mut u = Unstructured::new(bytes);
+        let text = if bytes[0] < 200 {
+            mutate(seeds[usize::from(bytes[1]) % seeds.len()], specials, &mut u)
+        } else {
+            Ok(String::from_utf8_lossy(&bytes[2..]).into_owned())
+        };
+        let Ok(text) = text else { continue };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&text)));
+        assert!(outcome.is_ok(), "{name}: seed {seed}: failed on {text:?}");
+        runs += 1;
+    }
+    eprintln!("fuzz {name}: seed {seed}, {runs} inputs in {secs} s, no failure");
+    runs
+}

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 pub mod fuzz;
 pub mod idp;
+pub mod otlp;
 pub mod pg;
 pub mod redis;
 

@@ -19,7 +19,7 @@ pub struct TempDb {
     pub url: String,
 }
 
-fn psql(url: &str, sql: &str) -> Result<String, String> {
+pub fn psql(url: &str, sql: &str) -> Result<String, String> {
     let out = Command::new("psql")
         .args([url, "-v", "ON_ERROR_STOP=1", "-Atq", "-c", sql])
         .output()
@@ -72,5 +72,120 @@ impl TempDb {
 impl Drop for TempDb {
     fn drop(&mut self) {
         self.drop_now();
+    }
+}
+
+/// A PostgreSQL cluster of one test's own (the real `initdb` and `pg_ctl`, on
+/// a free loopback port, in a temporary folder), which the test may stop and
+/// start again on the same port: the outage the shared server cannot give.
+/// Run as `postgres` when the test runs as root (PostgreSQL refuses root).
+pub struct PgCluster {
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+fn as_postgres(program: &str) -> Command {
+    // SAFETY-free check of the effective user: `id -u` is what PostgreSQL sees.
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--", program]);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+impl PgCluster {
+    pub fn start() -> PgCluster {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let _ = Command::new("chown")
+            .args(["-R", "postgres", &dir.path().to_string_lossy()])
+            .status();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let data = dir.path().join("data");
+        let out = as_postgres("initdb")
+            .args([
+                "-D",
+                &data.to_string_lossy(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ])
+            .output()
+            .expect("run initdb");
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cluster = PgCluster { port, dir };
+        cluster.resume();
+        psql(&cluster.url("postgres"), "CREATE DATABASE access").expect("create database");
+        cluster
+    }
+
+    /// The URL of database `name` on this cluster.
+    pub fn url(&self, name: &str) -> String {
+        format!("postgresql://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> bool {
+        let data = self.dir.path().join("data");
+        as_postgres("pg_ctl")
+            .args(["-D", &data.to_string_lossy(), "-w"])
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    /// Start (again) on the same port.
+    pub fn resume(&self) {
+        let opts = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("log");
+        assert!(
+            self.pg_ctl(&["-o", &opts, "-l", &log.to_string_lossy(), "start"]),
+            "pg_ctl start failed"
+        );
+    }
+
+    /// Stop at once (`-m fast`: open connections are cut, as in a restart).
+    pub fn stop(&self) {
+        assert!(self.pg_ctl(&["-m", "fast", "stop"]), "pg_ctl stop failed");
+    }
+
+    /// One value from database `name`.
+    pub fn scalar(&self, name: &str, sql: &str) -> i64 {
+        psql(&self.url(name), sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .parse()
+            .unwrap_or_else(|e| panic!("{sql}: not an integer: {e}"))
+    }
+
+    /// Text rows from database `name`.
+    pub fn rows(&self, name: &str, sql: &str) -> Vec<String> {
+        psql(&self.url(name), sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        self.pg_ctl(&["-m", "immediate", "stop"]);
     }
 }

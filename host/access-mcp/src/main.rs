@@ -10,7 +10,7 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
+use mcp_host::telemetry::{self, LogFormat};
 
 use access::{Access, AccessConfig, AccessContract};
 use clap::Args;
@@ -134,26 +134,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init_logging(format: &str) {
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| {
-        EnvFilter::new("info,sqlx=warn,wasmtime=warn,cranelift=warn,rmcp=warn")
-    });
-    // Colours only for a person at a terminal: a log file or collector gets
-    // plain text (and no escape sequences anyone could mistake for data).
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
-    if format == "json" {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli.log_format);
+    let format = if cli.log_format == "json" {
+        LogFormat::Json
+    } else {
+        LogFormat::Text
+    };
+    let telemetry = telemetry::init(
+        format,
+        "info,sqlx=warn,wasmtime=warn,cranelift=warn,rmcp=warn",
+        "access-mcp",
+        env!("CARGO_PKG_VERSION"),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -195,14 +188,18 @@ fn main() -> ExitCode {
         }
         Ok(Outcome::Ok)
     });
-    match result {
+    let code = match result {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("access-mcp: {e:#}");
             ExitCode::FAILURE
         }
-    }
+    };
+    // The exporter's client blocks: send the last spans outside the runtime.
+    drop(runtime);
+    telemetry.shutdown();
+    code
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 wasmtime::component::bindgen!({
     path: ["../../wit/mcp-plugin", "../../wit/access"],
     world: "access:directory/imports",
-    imports: { default: async | trappable },
+    imports: { default: async | trappable | tracing },
     with: {
         "mcp:plugin/clock": mcp_host::bindings::mcp::plugin::clock,
     },

@@ -6,7 +6,7 @@
 wasmtime::component::bindgen!({
     path: "../../wit/mcp-plugin",
     world: "mcp:plugin/host",
-    imports: { default: async | trappable },
+    imports: { default: async | trappable | tracing },
     exports: { default: async },
 });
 
@@ -19,7 +19,7 @@ pub mod v2 {
     wasmtime::component::bindgen!({
         path: "../../wit/mcp-plugin-0.2",
         world: "mcp:plugin/host@0.2.0",
-        imports: { default: async | trappable },
+        imports: { default: async | trappable | tracing },
         exports: { default: async },
     });
 

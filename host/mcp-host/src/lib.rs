@@ -31,6 +31,7 @@ pub mod sandbox;
 pub mod server;
 pub mod shared;
 pub mod subscriptions;
+pub mod telemetry;
 
 pub use capability::{Capabilities, Capability, Interface};
 pub use identity::Identity;

@@ -304,7 +304,8 @@ pub fn app(cfg: &HostConfig, prepared: &Prepared, shutdown: CancellationToken) -
     let mcp = mcp
         .layer(middleware::from_fn_with_state(body_limits, jsonrpc::check))
         .layer(middleware::from_fn_with_state(auth_layer, authenticate))
-        .layer(middleware::from_fn_with_state(guard, guard::check));
+        .layer(middleware::from_fn_with_state(guard, guard::check))
+        .layer(middleware::from_fn(crate::http::trace::span));
     let well_known = Router::new()
         .route(
             "/.well-known/oauth-protected-resource",

@@ -6,9 +6,8 @@
 //! `ACCESS_MCP_FUZZ_SECS` per target (5 in the test suite).
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use arbitrary::Unstructured;
+use access_mcp_e2e::fuzz::text_inputs;
 use mcp_host::plugins::manifest::Manifest;
 use mcp_host::plugins::signature::{SIG_FORMAT, SigFile};
 
@@ -48,90 +47,9 @@ const SPECIALS: &[&str] = &[
     "1e999",
 ];
 
-/// A small deterministic generator (no extra dependency): xorshift64*.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
-
-/// `seed` text, mutated a few times as the bytes say.
-fn mutate(seed: &str, u: &mut Unstructured) -> arbitrary::Result<String> {
-    let mut text: Vec<char> = seed.chars().collect();
-    for _ in 0..u.int_in_range(0..=6)? {
-        let at = u.int_in_range(0..=text.len())?;
-        match u.int_in_range(0..=3)? {
-            0 if !text.is_empty() => {
-                let end = (at + u.int_in_range(0..=8)?).min(text.len());
-                text.drain(at.min(end)..end);
-            }
-            1 => {
-                let s = SPECIALS[u.choose_index(SPECIALS.len())?];
-                text.splice(at..at, s.chars());
-            }
-            2 => {
-                let n = u.int_in_range(0..=16)?;
-                let raw = String::from_utf8_lossy(u.bytes(n)?).into_owned();
-                text.splice(at..at, raw.chars());
-            }
-            _ => {
-                if at < text.len() {
-                    text[at] = char::from(u8::try_from(u.int_in_range(32..=126)?).unwrap_or(b'x'));
-                }
-            }
-        }
-    }
-    Ok(text.into_iter().collect())
-}
-
-/// Run `check` on inputs for the configured time; how many ran.
-fn fuzz(name: &str, seeds: &[&str], check: impl Fn(&str)) -> u64 {
-    let secs: u64 = std::env::var("ACCESS_MCP_FUZZ_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    let seed = std::env::var("ACCESS_MCP_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-                | 1
-        });
-    let mut rng = Rng(seed);
-    let until = Instant::now() + Duration::from_secs(secs);
-    let mut runs = 0u64;
-    while Instant::now() < until {
-        let len = 8 + (rng.next() % 512) as usize;
-        let bytes = rng.bytes(len);
-        let mut u = Unstructured::new(&bytes);
-        let text = if bytes[0] < 200 {
-            mutate(seeds[usize::from(bytes[1]) % seeds.len()], &mut u)
-        } else {
-            Ok(String::from_utf8_lossy(&bytes[2..]).into_owned())
-        };
-        let Ok(text) = text else { continue };
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&text)));
-        assert!(outcome.is_ok(), "{name}: seed {seed}: failed on {text:?}");
-        runs += 1;
-    }
-    eprintln!("fuzz {name}: seed {seed}, {runs} inputs in {secs} s, no failure");
-    runs
-}
-
 #[test]
 fn manifests_parse_or_are_refused_never_more() {
-    let runs = fuzz("manifest", MANIFESTS, |text| {
+    let runs = text_inputs("manifest", MANIFESTS, SPECIALS, |text| {
         if let Ok(m) = Manifest::parse(Path::new("p.toml"), text) {
             assert!(
                 !m.name.is_empty()
@@ -155,7 +73,7 @@ fn manifests_parse_or_are_refused_never_more() {
 
 #[test]
 fn signature_files_parse_or_are_refused_never_more() {
-    let runs = fuzz("signature file", SIGS, |text| {
+    let runs = text_inputs("signature file", SIGS, SPECIALS, |text| {
         if let Ok(sig) = SigFile::parse(text) {
             assert_eq!(sig.format, SIG_FORMAT);
         }

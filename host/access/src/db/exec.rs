@@ -5,6 +5,7 @@
 
 use super::lite;
 use super::query::{AnyRow, Arg, Query, bind_all, pg_ts, sqlite_ts_arg};
+use super::trace::{System, traced};
 use super::{Db, DbError, Pool};
 
 macro_rules! on_engine {
@@ -28,16 +29,19 @@ impl Db {
         R: AnyRow,
     {
         self.count_query();
-        if let Some(lite) = &self.lite {
-            return self.read_on(lite, |c| lite::fetch_all_on(c, q)).await;
-        }
-        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
-        let rows = on_engine!(&self.pool, |p, ts| {
-            bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts)
-                .fetch_all(p)
-                .await?
-        });
-        Ok(rows)
+        traced(self.system(), &q.sql, async {
+            if let Some(lite) = &self.lite {
+                return self.read_on(lite, |c| lite::fetch_all_on(c, q)).await;
+            }
+            let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+            let rows = on_engine!(&self.pool, |p, ts| {
+                bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts)
+                    .fetch_all(p)
+                    .await?
+            });
+            Ok(rows)
+        })
+        .await
     }
 
     pub async fn fetch_optional<R>(&self, q: &Query) -> Result<Option<R>, DbError>
@@ -50,29 +54,43 @@ impl Db {
     /// Run a query returning one BIGINT column of one row.
     pub async fn fetch_count(&self, q: &Query) -> Result<i64, DbError> {
         self.count_query();
-        if let Some(lite) = &self.lite {
-            return self.read_on(lite, |c| lite::fetch_count_on(c, q)).await;
-        }
-        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
-        let n: i64 = on_engine!(&self.pool, |p, ts| {
-            bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts)
-                .fetch_one(p)
-                .await?
-        });
-        Ok(n)
+        traced(self.system(), &q.sql, async {
+            if let Some(lite) = &self.lite {
+                return self.read_on(lite, |c| lite::fetch_count_on(c, q)).await;
+            }
+            let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+            let n: i64 = on_engine!(&self.pool, |p, ts| {
+                bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts)
+                    .fetch_one(p)
+                    .await?
+            });
+            Ok(n)
+        })
+        .await
     }
 
     /// Run a statement; returns rows affected.
     pub async fn execute(&self, q: &Query) -> Result<u64, DbError> {
         self.count_query();
         self.stop_pinning_reads();
-        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
-        let n = on_engine!(&self.pool, |p, ts| {
-            bind_all!(sqlx::query(sql), &q.args, ts)
-                .execute(p)
-                .await?
-                .rows_affected()
-        });
-        Ok(n)
+        traced(self.system(), &q.sql, async {
+            let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+            let n = on_engine!(&self.pool, |p, ts| {
+                bind_all!(sqlx::query(sql), &q.args, ts)
+                    .execute(p)
+                    .await?
+                    .rows_affected()
+            });
+            Ok(n)
+        })
+        .await
+    }
+
+    /// `db.system.name` of this database.
+    pub(super) fn system(&self) -> System {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgresql",
+        }
     }
 }

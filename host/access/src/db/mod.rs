@@ -15,6 +15,7 @@ pub mod rows;
 mod schema;
 pub mod synthetic;
 pub mod time;
+mod trace;
 mod tx;
 pub mod url;
 
@@ -47,6 +48,25 @@ pub enum DbError {
     Query(String),
 }
 
+/// How long a statement waits for a pooled connection (or, with the database
+/// away, for a new one) before failing with "unavailable; retry later": well
+/// inside a plugin's deadline (5 s by default), so a database outage reaches
+/// the client as a retryable error rather than as the plugin running out of time.
+const POOL_WAIT: Duration = Duration::from_secs(2);
+
+impl DbError {
+    /// A word for traces and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DbError::BadUrl(_) => "bad_url",
+            DbError::Connect(_) => "connect",
+            DbError::Schema(_) => "schema",
+            DbError::Unavailable(_) => "unavailable",
+            DbError::Query(_) => "query",
+        }
+    }
+}
+
 impl From<sqlx::Error> for DbError {
     fn from(e: sqlx::Error) -> Self {
         match e {
@@ -55,6 +75,14 @@ impl From<sqlx::Error> for DbError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Tls(_)
             | sqlx::Error::WorkerCrashed => DbError::Unavailable(e.to_string()),
+            // PostgreSQL shutting down, restarting or not yet up (57P01-03)
+            // and connection exceptions (class 08): retryable, not a bad query.
+            sqlx::Error::Database(ref d)
+                if d.code()
+                    .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) =>
+            {
+                DbError::Unavailable(e.to_string())
+            }
             other => DbError::Query(other.to_string()),
         }
     }
@@ -120,7 +148,7 @@ impl Db {
                 DatabaseUrl::Postgres { url } => {
                     let pool = PgPoolOptions::new()
                         .max_connections(cfg.max_connections)
-                        .acquire_timeout(Duration::from_secs(5))
+                        .acquire_timeout(POOL_WAIT)
                         .test_before_acquire(true)
                         .connect(&url)
                         .await
@@ -257,6 +285,25 @@ impl Db {
     }
 }
 
+/// Whether a connection going back to the pool may be reused. A COMMIT that
+/// failed (a full disk, say) can leave sqlx counting a transaction SQLite has
+/// already ended; its queued ROLLBACK then fails too, and the connection would
+/// refuse every later `BEGIN IMMEDIATE` ("non-zero transaction depth"), so it
+/// is closed instead (found by `tests/tests/faults.rs`, the full disk). The
+/// ping lets a rollback queued on release finish before the count is read.
+async fn closes_if_stuck_in_transaction(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<bool, sqlx::Error> {
+    use sqlx::{Connection, Database};
+    use sqlx_core::transaction::TransactionManager;
+    type Manager = <sqlx::Sqlite as Database>::TransactionManager;
+    if Manager::get_transaction_depth(conn) == 0 {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    Ok(Manager::get_transaction_depth(conn) == 0)
+}
+
 async fn open_sqlite(path: &Path, max_connections: u32) -> Result<SqlitePool, DbError> {
     let options = SqliteConnectOptions::new()
         .filename(path)
@@ -275,7 +322,8 @@ async fn open_sqlite(path: &Path, max_connections: u32) -> Result<SqlitePool, Db
         .pragma("cache_size", "-32768");
     SqlitePoolOptions::new()
         .max_connections(max_connections.max(1))
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(POOL_WAIT)
+        .after_release(|conn, _| Box::pin(closes_if_stuck_in_transaction(conn)))
         .connect_with(options)
         .await
         .map_err(|e| DbError::Connect(format!("{}: {e}", path.display())))

@@ -3,6 +3,7 @@
 use sqlx::{Postgres, Sqlite, Transaction};
 
 use super::query::{AnyRow, Arg, Query, bind_all, pg_ts, sqlite_ts_arg};
+use super::trace::{System, traced};
 use super::{Db, DbError, Pool};
 
 pub enum Tx {
@@ -47,12 +48,16 @@ impl Tx {
     where
         R: AnyRow,
     {
-        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
-        Ok(on_tx!(self, |c, ts| {
-            bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts)
-                .fetch_all(c)
-                .await?
-        }))
+        let system = self.system();
+        traced(system, &q.sql, async {
+            let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+            Ok(on_tx!(self, |c, ts| {
+                bind_all!(sqlx::query_as::<_, R>(sql), &q.args, ts)
+                    .fetch_all(c)
+                    .await?
+            }))
+        })
+        .await
     }
 
     pub async fn fetch_optional<R>(&mut self, q: &Query) -> Result<Option<R>, DbError>
@@ -63,29 +68,60 @@ impl Tx {
     }
 
     pub async fn fetch_count(&mut self, q: &Query) -> Result<i64, DbError> {
-        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
-        Ok(on_tx!(self, |c, ts| {
-            bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts)
-                .fetch_one(c)
-                .await?
-        }))
+        let system = self.system();
+        traced(system, &q.sql, async {
+            let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+            Ok(on_tx!(self, |c, ts| {
+                bind_all!(sqlx::query_scalar::<_, i64>(sql), &q.args, ts)
+                    .fetch_one(c)
+                    .await?
+            }))
+        })
+        .await
     }
 
     pub async fn execute(&mut self, q: &Query) -> Result<u64, DbError> {
-        let sql = sqlx::AssertSqlSafe(q.sql.as_str());
-        Ok(on_tx!(self, |c, ts| {
-            bind_all!(sqlx::query(sql), &q.args, ts)
-                .execute(c)
-                .await?
-                .rows_affected()
-        }))
+        let system = self.system();
+        traced(system, &q.sql, async {
+            let sql = sqlx::AssertSqlSafe(q.sql.as_str());
+            Ok(on_tx!(self, |c, ts| {
+                bind_all!(sqlx::query(sql), &q.args, ts)
+                    .execute(c)
+                    .await?
+                    .rows_affected()
+            }))
+        })
+        .await
+    }
+
+    /// Queue behind any other transaction holding `key` until this one ends
+    /// (PostgreSQL: a transaction-scoped advisory lock). On SQLite, where
+    /// `BEGIN IMMEDIATE` already admits one writer at a time, nothing to do.
+    pub async fn lock(&mut self, key: &str) -> Result<(), DbError> {
+        if let Tx::Postgres(_) = self {
+            let mut q = Query::new("SELECT pg_advisory_xact_lock(hashtextextended(");
+            let k = q.text(key);
+            q.push(&format!("{k}, 0))"));
+            self.execute(&q).await?;
+        }
+        Ok(())
+    }
+
+    fn system(&self) -> System {
+        match self {
+            Tx::Sqlite(_) => "sqlite",
+            Tx::Postgres(_) => "postgresql",
+        }
     }
 
     pub async fn commit(self) -> Result<(), DbError> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
-        }
-        Ok(())
+        traced(self.system(), "COMMIT", async {
+            match self {
+                Tx::Sqlite(t) => t.commit().await?,
+                Tx::Postgres(t) => t.commit().await?,
+            }
+            Ok(())
+        })
+        .await
     }
 }

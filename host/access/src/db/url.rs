@@ -18,7 +18,10 @@ impl DatabaseUrl {
         let uri = uri.trim();
         let (scheme, rest) = uri
             .split_once(':')
-            .ok_or_else(|| DbError::BadUrl(format!("`{uri}` has no scheme")))?;
+            // Not echoed: a malformed URL may still hold a password.
+            .ok_or_else(|| {
+                DbError::BadUrl("it has no scheme (use sqlite:/// or postgresql://)".into())
+            })?;
         let engine = scheme
             .split('+')
             .next()

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::approvers::{group_managers, request_approvers};
 use super::audit_json::{group_json, ts_json, user_json};
-use super::filing::{pending_ids, pending_request_insert, read_back, reject_pending};
+use super::filing::{pending_request_insert, read_back, supersede_pending};
 use super::lookups::{live_group, live_user};
 use super::summary::{closing, kind_of, until};
 use super::{
@@ -35,16 +35,11 @@ pub async fn create_access_request(
         return Err(WriteError::Invalid(UNMANAGED.into()));
     }
     let ending = input.ending_at.and_then(from_wit);
-    let superseded = pending_ids(
-        db,
-        "access_request",
-        &[
-            ("requester_user_id", Arg::Text(requester.id.clone())),
-            ("requested_group_id", Arg::Text(group.id.clone())),
-            ("request_ownership", Arg::Bool(input.ownership)),
-        ],
-    )
-    .await?;
+    let pending_of_kind = [
+        ("requester_user_id", Arg::Text(requester.id.clone())),
+        ("requested_group_id", Arg::Text(group.id.clone())),
+        ("request_ownership", Arg::Bool(input.ownership)),
+    ];
     let approvers = request_approvers(
         db,
         &group,
@@ -70,10 +65,10 @@ pub async fn create_access_request(
     let id = random_id(20, false);
     let mut events = Vec::new();
     let mut tx = db.begin().await?;
-    reject_pending(
+    let superseded = supersede_pending(
         &mut tx,
         "access_request",
-        &superseded,
+        &pending_of_kind,
         &requester.id,
         SUPERSEDED_ACCESS,
         at,

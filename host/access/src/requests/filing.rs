@@ -3,39 +3,28 @@
 
 use chrono::NaiveDateTime;
 
-use super::lookups::ids;
-use crate::db::{AnyRow, Arg, Db, DbError, Query, Tx};
+use super::lookups::IdRow;
+use crate::db::{AnyRow, Arg, DbError, Query, Tx};
 
-/// Reject the given pending requests of `table` with `reason` (the supersede step).
-pub(super) async fn reject_pending(
+/// The supersede step, inside the transaction that files the new request:
+/// reject the requester's pending requests of `table` matching `conditions`
+/// with `reason`, and say which. Concurrent filings for the same requester and
+/// target queue here (a transaction-scoped lock on PostgreSQL; SQLite's
+/// `BEGIN IMMEDIATE` already admits one writer), and the pending ones are read
+/// after the lock, so two filings never leave two PENDING requests.
+pub(super) async fn supersede_pending(
     tx: &mut Tx,
     table: &str,
-    ids: &[String],
+    conditions: &[(&str, Arg)],
     resolver: &str,
     reason: &str,
     at: NaiveDateTime,
-) -> Result<(), DbError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let mut q = Query::new(format!("UPDATE {table} SET status = 'REJECTED', "));
-    let now = q.timestamp(at);
-    let who = q.text(resolver);
-    let why = q.text(reason);
-    let list = q.text_list(ids);
-    q.push(&format!(
-        "resolved_at = {now}, updated_at = {now}, resolver_user_id = {who}, resolution_reason = {why} \
-         WHERE id IN {list} AND status = 'PENDING' AND resolved_at IS NULL"
-    ));
-    tx.execute(&q).await?;
-    Ok(())
-}
-
-pub(super) async fn pending_ids(
-    db: &Db,
-    table: &str,
-    conditions: &[(&str, Arg)],
 ) -> Result<Vec<String>, DbError> {
+    let mut key = table.to_string();
+    for (col, v) in conditions {
+        key.push_str(&format!("|{col}={v:?}"));
+    }
+    tx.lock(&key).await?;
     let mut q = Query::new(format!(
         "SELECT rq.id AS id FROM {table} rq WHERE rq.status = 'PENDING' AND rq.resolved_at IS NULL"
     ));
@@ -44,7 +33,26 @@ pub(super) async fn pending_ids(
         q.push(&format!(" AND rq.{col} = {p}"));
     }
     q.push(" ORDER BY rq.created_at");
-    ids(db, &q).await
+    let ids: Vec<String> = tx
+        .fetch_all::<IdRow>(&q)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let mut q = Query::new(format!("UPDATE {table} SET status = 'REJECTED', "));
+    let now = q.timestamp(at);
+    let who = q.text(resolver);
+    let why = q.text(reason);
+    let list = q.text_list(&ids);
+    q.push(&format!(
+        "resolved_at = {now}, updated_at = {now}, resolver_user_id = {who}, resolution_reason = {why} \
+         WHERE id IN {list} AND status = 'PENDING' AND resolved_at IS NULL"
+    ));
+    tx.execute(&q).await?;
+    Ok(ids)
 }
 
 /// Make `q` the `INSERT` of a new PENDING request into `table`: the columns

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::app_group::{approve_app_group, clip};
 use super::approvers::{access_admins, app_managers};
 use super::audit_json::{ts_json, user_json};
-use super::filing::{pending_ids, pending_request_insert, read_back, reject_pending};
+use super::filing::{pending_request_insert, read_back, supersede_pending};
 use super::lookups::{TagRef, live_user};
 use super::summary::{approvers_text, reason_text, until};
 use super::{
@@ -152,7 +152,6 @@ pub async fn create_group_request(
     if let Some(a) = &app_id {
         conditions.push(("requested_app_id", Arg::Text(a.clone())));
     }
-    let superseded = pending_ids(db, "group_request", &conditions).await?;
     let auto_approve = match &app_id {
         Some(a) => reads::is_app_owner(db, &requester.id, a).await?,
         None => false,
@@ -205,10 +204,10 @@ pub async fn create_group_request(
     let tags_json = serde_json::to_string(&input.tag_ids).unwrap_or_else(|_| "[]".into());
     let mut events = Vec::new();
     let mut tx = db.begin().await?;
-    reject_pending(
+    let superseded = supersede_pending(
         &mut tx,
         "group_request",
-        &superseded,
+        &conditions,
         &requester.id,
         SUPERSEDED_GROUP,
         at,

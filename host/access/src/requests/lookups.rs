@@ -15,8 +15,8 @@ pub(super) struct UserRef {
 }
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
-struct IdRow {
-    id: String,
+pub(super) struct IdRow {
+    pub(super) id: String,
 }
 
 #[derive(sqlx::FromRow, serde::Deserialize)]

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::approvers::{group_managers, request_approvers};
 use super::audit_json::{group_json, ts_json, user_json};
-use super::filing::{pending_ids, pending_request_insert, read_back, reject_pending};
+use super::filing::{pending_request_insert, read_back, supersede_pending};
 use super::lookups::{enabled_group_tags, live_group, live_user, role_members};
 use super::summary::{closing, kind_of, until};
 use super::{
@@ -47,17 +47,12 @@ pub async fn create_role_request(
         ));
     }
     let ending = input.ending_at.and_then(from_wit);
-    let superseded = pending_ids(
-        db,
-        "role_request",
-        &[
-            ("requester_user_id", Arg::Text(requester.id.clone())),
-            ("requester_role_id", Arg::Text(role.id.clone())),
-            ("requested_group_id", Arg::Text(group.id.clone())),
-            ("request_ownership", Arg::Bool(input.ownership)),
-        ],
-    )
-    .await?;
+    let pending_of_kind = [
+        ("requester_user_id", Arg::Text(requester.id.clone())),
+        ("requester_role_id", Arg::Text(role.id.clone())),
+        ("requested_group_id", Arg::Text(group.id.clone())),
+        ("request_ownership", Arg::Bool(input.ownership)),
+    ];
 
     // Approvers (§10.2): target managers, minus role members when the target's
     // enabled tags disallow self-add of the requested kind; then the fallbacks.
@@ -96,10 +91,10 @@ pub async fn create_role_request(
     let id = random_id(20, false);
     let mut events = Vec::new();
     let mut tx = db.begin().await?;
-    reject_pending(
+    let superseded = supersede_pending(
         &mut tx,
         "role_request",
-        &superseded,
+        &pending_of_kind,
         &requester.id,
         SUPERSEDED_ROLE,
         at,

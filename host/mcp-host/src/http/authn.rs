@@ -180,6 +180,7 @@ pub async fn authenticate(
         }),
         ip: Some(Arc::from(client.to_string().as_str())),
     };
+    super::trace::record_caller(&req, &caller.user_id);
     req.extensions_mut().insert(Arc::new(caller));
     req.extensions_mut().insert(Arc::new(meta));
     next.run(req).await

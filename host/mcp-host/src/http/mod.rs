@@ -6,7 +6,8 @@
 //! 2026-07-28, the host-made request id) → the JSON-RPC envelope check →
 //! (stateless mode) the structured-content passthrough (`mcp::passthrough`, which
 //! the handler parks text in, so it lives on the floor below) → rmcp's Streamable
-//! HTTP service. Plus the public protected-resource metadata documents (RFC 9728).
+//! HTTP service. Outside all of them, `trace` opens the request's trace span
+//! (when traces are on). Plus the public protected-resource metadata documents (RFC 9728).
 
 pub mod authn;
 pub mod client_addr;
@@ -14,3 +15,4 @@ pub mod guard;
 pub mod jsonrpc;
 pub mod prm;
 pub mod serve;
+pub mod trace;

@@ -192,6 +192,8 @@ struct ToolCall {
     arguments: String,
     plugin: Arc<LoadedPlugin>,
     bound: Bound,
+    /// Its trace span (disabled when traces are off).
+    span: tracing::Span,
 }
 
 #[allow(deprecated)]

@@ -12,6 +12,8 @@ use std::time::Duration;
 use rmcp::model::{CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
+use tracing::Instrument;
+use tracing::field::Empty;
 
 use super::ask::{self, Answer, Channel, ElicitFailure};
 use super::asking;
@@ -25,6 +27,7 @@ use crate::plugins::{LoadedPlugin, Registry};
 use crate::sandbox::PluginFault;
 use crate::sandbox::call::{Invocation, Returned, Structured, StructuredForm};
 use crate::sandbox::state::CallContext;
+use crate::telemetry::TARGET;
 
 /// What a write refused for want of a way to ask says (`{}`: the server's name).
 fn confirmation_required(server_name: &str) -> String {
@@ -211,10 +214,32 @@ impl McpHost {
         }
     }
 
+    /// `tools/call`, in its trace span (when traces are on).
     pub(super) async fn call(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let span = tool_span(&request.name, &context);
+        if span.is_disabled() {
+            return self.call_in(request, context, span).await;
+        }
+        let answer = self
+            .call_in(request, context, span.clone())
+            .instrument(span.clone())
+            .await;
+        if let Err(e) = &answer {
+            span.record("error.type", e.code.0);
+            span.record("otel.status_code", "ERROR");
+        }
+        answer
+    }
+
+    async fn call_in(
         &self,
         mut request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
+        span: tracing::Span,
     ) -> Result<CallToolResponse, McpError> {
         let bound = self.bound(&context)?;
         let name = request.name.to_string();
@@ -223,8 +248,15 @@ impl McpHost {
             .tools
             .get(&name)
             .ok_or_else(|| McpError::invalid_params(format!("Unknown tool: {name}"), None))?;
+        if !span.is_disabled() {
+            span.record("mcp.plugin.name", &*route.plugin.code.name);
+            span.record("mcp.plugin.version", route.plugin.manifest.version.as_str());
+            span.record("enduser.id", bound.caller.user_id.as_str());
+            span.record("mcp.request.id", &*bound.meta.id);
+        }
         // Scope check before dispatch; every capability import checks again.
         if let Some(scope) = route.missing_scope(&bound.caller) {
+            span.record("error.type", "scope");
             if let Some(m) = &self.state.metrics {
                 m.count_tool_call(&name, &route.plugin.code.name, "tool_error", "scope");
             }
@@ -236,6 +268,7 @@ impl McpHost {
             arguments: args.to_string(),
             plugin: route.plugin.clone(),
             bound,
+            span,
         };
         let confirmations = &self.state.confirmations;
         let mut link = if call.plugin.talks_to_client() {
@@ -378,6 +411,7 @@ impl McpHost {
                     )],
                 };
                 let mut result = if out.is_error {
+                    call.span.record("error.type", "tool_error");
                     CallToolResult::error(blocks)
                 } else {
                     CallToolResult::success(blocks)
@@ -394,6 +428,8 @@ impl McpHost {
             Ok(Returned::ToolOutput(Err(message))) => Err(McpError::invalid_params(message, None)),
             Ok(_) => Err(McpError::internal_error("unexpected plugin result", None)),
             Err(fault) => {
+                call.span.record("error.type", fault.kind());
+                call.span.record("otel.status_code", "ERROR");
                 tracing::error!(tool = %name, plugin = %plugin, request_id = %call.bound.meta.id,
                     kind = fault.kind(), "plugin fault: {fault}");
                 Ok(CallToolResult::error(vec![ContentBlock::text(format!("{fault}"))]).into())
@@ -423,4 +459,29 @@ pub(super) fn json_error_result(message: &str) -> CallToolResult {
     let mut r = CallToolResult::error(vec![ContentBlock::text(body.to_string())]);
     r.structured_content = Some(body);
     r
+}
+
+/// The span of one `tools/call`, under the HTTP request's span (rmcp may
+/// serve the call on a task of its own, so the parent is named, not assumed).
+fn tool_span(tool: &str, context: &RequestContext<RoleServer>) -> tracing::Span {
+    let parent = context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<crate::http::trace::RequestSpan>())
+        .and_then(|s| s.0.id());
+    tracing::info_span!(
+        target: TARGET,
+        parent: parent,
+        "tools/call",
+        otel.name = %format_args!("tools/call {tool}"),
+        otel.status_code = Empty,
+        mcp.method.name = "tools/call",
+        gen_ai.operation.name = "execute_tool",
+        gen_ai.tool.name = tool,
+        mcp.plugin.name = Empty,
+        mcp.plugin.version = Empty,
+        mcp.request.id = Empty,
+        enduser.id = Empty,
+        error.type = Empty,
+    )
 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tracing::Instrument;
 use wasmtime::component::InstancePre;
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
@@ -248,6 +249,7 @@ impl Sandbox {
         };
         let states = self.shared.states.call_states(&ctx);
         let shared = self.shared.clone();
+        let span = invocation_span(&code.name, &invocation);
         let code = code.clone();
         let plugin = code.name.clone();
         let work = async move {
@@ -303,8 +305,12 @@ impl Sandbox {
             };
             Ok((returned, usage))
         };
+        let work = work.instrument(span.clone());
         match self.runtime.run(&plugin, work).await {
             Ok((returned, usage)) => {
+                if !span.is_disabled() {
+                    record_usage(&span, &usage, &returned);
+                }
                 tracing::debug!(
                     target: "mcp_host::sandbox::usage",
                     plugin = %plugin,
@@ -320,6 +326,60 @@ impl Sandbox {
                 (returned, usage)
             }
             Err(fault) => (Err(fault), CallUsage::default()),
+        }
+    }
+}
+
+impl Invocation {
+    /// The export it calls, as the WIT names it.
+    pub fn export(&self) -> &'static str {
+        match self {
+            Invocation::ListTools => "list-tools",
+            Invocation::CallTool { .. } => "call-tool",
+            Invocation::ListPrompts => "list-prompts",
+            Invocation::GetPrompt { .. } => "get-prompt",
+            Invocation::Instructions => "instructions",
+            Invocation::ListResources => "list-resources",
+            Invocation::ListResourceTemplates => "list-resource-templates",
+            Invocation::ReadResource { .. } => "read-resource",
+            Invocation::Complete { .. } => "complete",
+        }
+    }
+}
+
+/// The trace span of one plugin invocation (disabled when traces are off).
+fn invocation_span(plugin: &str, invocation: &Invocation) -> tracing::Span {
+    use tracing::field::Empty;
+    tracing::info_span!(
+        target: crate::telemetry::TARGET,
+        "plugin invocation",
+        otel.name = %format_args!("plugin {plugin} {}", invocation.export()),
+        otel.status_code = Empty,
+        mcp.plugin.name = plugin,
+        mcp.plugin.export = invocation.export(),
+        mcp.plugin.time_us = Empty,
+        mcp.plugin.memory_peak_bytes = Empty,
+        mcp.plugin.imports = Empty,
+        mcp.plugin.rows = Empty,
+        mcp.plugin.writes = Empty,
+        error.type = Empty,
+    )
+}
+
+/// What the call used, on its span.
+fn record_usage(span: &tracing::Span, usage: &CallUsage, returned: &Result<Returned, PluginFault>) {
+    span.record("mcp.plugin.time_us", usage.took.as_micros() as u64);
+    span.record(
+        "mcp.plugin.memory_peak_bytes",
+        usage.memory_peak_bytes as u64,
+    );
+    span.record("mcp.plugin.imports", usage.budget.imports);
+    span.record("mcp.plugin.rows", usage.budget.rows);
+    span.record("mcp.plugin.writes", usage.budget.writes);
+    if let Err(fault) = returned {
+        span.record("error.type", fault.kind());
+        if !matches!(fault, PluginFault::NeedsInput { .. }) {
+            span.record("otel.status_code", "ERROR");
         }
     }
 }
