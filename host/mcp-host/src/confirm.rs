@@ -213,7 +213,20 @@ impl Confirmations {
 
     /// Seal `round` as the `requestState` of an input-required result.
     pub fn seal(&self, round: &RoundState, binding: &[u8; 32]) -> String {
-        let payload = serde_json::to_vec(round).unwrap_or_default();
+        // A nonce makes each state unique: two identical calls planned in the
+        // same millisecond must get two confirmations, each spent once (the
+        // soak found the second refused as "already used"). Opening ignores it.
+        #[derive(Serialize)]
+        struct Sealed<'a> {
+            #[serde(flatten)]
+            round: &'a RoundState,
+            nonce: u64,
+        }
+        let sealed = Sealed {
+            round,
+            nonce: rand::random(),
+        };
+        let payload = serde_json::to_vec(&sealed).unwrap_or_default();
         self.codec.seal_with(
             &payload,
             &SealOptions::new().associated_data(binding).ttl(self.ttl),
@@ -295,6 +308,8 @@ mod tests {
             ..RoundState::default()
         };
         let state = c.seal(&round, &b);
+        // The same round sealed again (the same millisecond, likely) is another state.
+        assert_ne!(state, c.seal(&round, &b));
         let opened = c.open(&state, &b).expect("opens");
         assert_eq!(opened.write.map(|w| w.summary), Some(write("x").summary));
         let reordered = json!({"reason": "x", "group_id": "g1"});

@@ -304,8 +304,13 @@ pub fn app(cfg: &HostConfig, prepared: &Prepared, shutdown: CancellationToken) -
     let mcp = mcp
         .layer(middleware::from_fn_with_state(body_limits, jsonrpc::check))
         .layer(middleware::from_fn_with_state(auth_layer, authenticate))
-        .layer(middleware::from_fn_with_state(guard, guard::check))
-        .layer(middleware::from_fn(crate::http::trace::span));
+        .layer(middleware::from_fn_with_state(guard, guard::check));
+    // The request's trace span, only when traces are on (no layer, no cost, otherwise).
+    let mcp = if crate::telemetry::traces_on() {
+        mcp.layer(middleware::from_fn(crate::http::trace::span))
+    } else {
+        mcp
+    };
     let well_known = Router::new()
         .route(
             "/.well-known/oauth-protected-resource",

@@ -26,8 +26,10 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
-use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
-use tracing_subscriber::layer::SubscriberExt;
+use tracing::Metadata;
+use tracing::subscriber::Interest;
+use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter};
+use tracing_subscriber::layer::{Context, Filter, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{Layer, Registry};
 
@@ -110,25 +112,12 @@ fn traces_wanted() -> Result<bool, String> {
 /// Set up the log (stderr, `RUST_LOG` or `default_filter`) and, when
 /// configured, the trace exporter. Call once, before the async runtime starts.
 pub fn init(format: LogFormat, default_filter: &str, service: &str, version: &str) -> Telemetry {
-    let env_filter =
-        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter));
-    // The trace spans never go to the log (and with traces off, are never built).
-    let log_filter = filter_fn(|m| m.target() != TARGET).and(env_filter);
+    let env_filter = || {
+        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter))
+    };
     // Colours only for a person at a terminal: a log file or collector gets
     // plain text (and no escape sequences anyone could mistake for data).
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let log: Box<dyn Layer<Registry> + Send + Sync> = match format {
-        LogFormat::Json => tracing_subscriber::fmt::layer()
-            .json()
-            .with_writer(std::io::stderr)
-            .with_filter(log_filter)
-            .boxed(),
-        LogFormat::Text => tracing_subscriber::fmt::layer()
-            .with_ansi(ansi)
-            .with_writer(std::io::stderr)
-            .with_filter(log_filter)
-            .boxed(),
-    };
     let (provider, problem) = match traces_wanted() {
         Ok(false) => (None, None),
         Err(why) => (None, Some(why)),
@@ -137,20 +126,52 @@ pub fn init(format: LogFormat, default_filter: &str, service: &str, version: &st
             Err(why) => (None, Some(why)),
         },
     };
-    let traces = provider.as_ref().map(|p| {
-        tracing_opentelemetry::layer()
-            .with_tracer(p.tracer(service.to_string()))
-            .with_location(false)
-            .with_threads(false)
-            .with_tracked_inactivity(false)
-            .with_filter(filter_fn(|m| {
-                m.is_span() && (m.target() == TARGET || m.name() == IMPORT_SPAN)
-            }))
-    });
-    let installed = tracing_subscriber::registry()
-        .with(log)
-        .with(traces)
-        .try_init();
+    let installed = match &provider {
+        // Traces off: one global filter, as if the spans did not exist (their
+        // target is off, so their call sites are never enabled).
+        None => {
+            let filter = env_filter().add_directive(
+                format!("{TARGET}=off")
+                    .parse()
+                    .unwrap_or_else(|_| LevelFilter::OFF.into()),
+            );
+            let builder = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_ansi(ansi)
+                .with_writer(std::io::stderr);
+            match format {
+                LogFormat::Json => builder.json().try_init(),
+                LogFormat::Text => builder.try_init(),
+            }
+        }
+        // Traces on: the log and the exporter each with a filter of its own.
+        Some(p) => {
+            let log_filter = NotTraceSpans.and(env_filter());
+            let log: Box<dyn Layer<Registry> + Send + Sync> = match format {
+                LogFormat::Json => tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_writer(std::io::stderr)
+                    .with_filter(log_filter)
+                    .boxed(),
+                LogFormat::Text => tracing_subscriber::fmt::layer()
+                    .with_ansi(ansi)
+                    .with_writer(std::io::stderr)
+                    .with_filter(log_filter)
+                    .boxed(),
+            };
+            let traces = tracing_opentelemetry::layer()
+                .with_tracer(p.tracer(service.to_string()))
+                .with_location(false)
+                .with_threads(false)
+                .with_tracked_inactivity(false)
+                .with_filter(TraceSpans);
+            tracing_subscriber::registry()
+                .with(log)
+                .with(traces)
+                .try_init()
+                .map_err(Into::into)
+        }
+    };
     if let Err(e) = installed {
         eprintln!("log: a global subscriber was already set: {e}");
     }
@@ -158,9 +179,58 @@ pub fn init(format: LogFormat, default_filter: &str, service: &str, version: &st
         tracing::error!("traces are off: {why}");
     } else if provider.is_some() {
         opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+        TRACES_ON.store(true, std::sync::atomic::Ordering::Relaxed);
         tracing::info!("traces are exported over OTLP/HTTP");
     }
     Telemetry { provider }
+}
+
+static TRACES_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether [`init`] turned traces on (the HTTP layer that opens a request's
+/// span is installed only then).
+pub fn traces_on() -> bool {
+    TRACES_ON.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn is_trace_span(m: &Metadata<'_>) -> bool {
+    m.is_span() && (m.target() == TARGET || m.name() == IMPORT_SPAN)
+}
+
+/// The exporter's filter: the trace spans, nothing else (no events: the
+/// bindings' import events carry arguments and results). Decided per call
+/// site, once, so a call site it refuses costs nothing after.
+struct TraceSpans;
+
+impl<S> Filter<S> for TraceSpans {
+    fn enabled(&self, m: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+        is_trace_span(m)
+    }
+
+    fn callsite_enabled(&self, m: &'static Metadata<'static>) -> Interest {
+        if is_trace_span(m) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+}
+
+/// The log's filter (with `RUST_LOG`'s): everything but the trace spans.
+struct NotTraceSpans;
+
+impl<S> Filter<S> for NotTraceSpans {
+    fn enabled(&self, m: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+        m.target() != TARGET
+    }
+
+    fn callsite_enabled(&self, m: &'static Metadata<'static>) -> Interest {
+        if m.target() != TARGET {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
 }
 
 fn provider(service: &str, version: &str) -> Result<SdkTracerProvider, String> {
