@@ -9,7 +9,8 @@
 # database's invariants (no two PENDING requests of one user and target).
 # Needs `wrk`, `psql` and PostgreSQL (DATABASE_TEST_POSTGRES, else
 # 127.0.0.1:5432); run `.ci/build` first.
-# Usage: [MINUTES=10] [CONNECTIONS=128] [ROUND=60] tests/load/soak.sh
+# With INDEXES=1, the indexes docs/database.md recommends are created first.
+# Usage: [MINUTES=10] [CONNECTIONS=128] [ROUND=60] [INDEXES=1] tests/load/soak.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MINUTES=${MINUTES:-10}
@@ -32,6 +33,10 @@ cleanup() {
 trap cleanup EXIT
 psql "$PG" -qc "CREATE DATABASE $NAME" >/dev/null
 "$BIN" demo --database-uri "$URL" 2>/dev/null
+if [ -n "${INDEXES:-}" ]; then
+  sed -n 's/^\(CREATE INDEX .*;\)$/\1/p' docs/database.md | psql "$URL" -q
+  echo "with the $(grep -c '^CREATE INDEX' docs/database.md) indexes docs/database.md recommends"
+fi
 DATABASE_URI="$URL" ACCESS_MCP_LISTEN=127.0.0.1:$PORT ACCESS_MCP_PLUGINS_DIR=target/plugins \
   ACCESS_MCP_CACHE_DIR="$WORK/cache" RUST_LOG=warn ENV=development \
   "$BIN" serve >"$WORK/server.log" 2>&1 &
