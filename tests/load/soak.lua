@@ -25,6 +25,8 @@ errors = 0
 writes = 0
 local n = 0
 local confirm = {}
+-- SOAK_WRITES=0: reads only (the write's slot becomes a list_groups).
+local with_writes = os.getenv("SOAK_WRITES") ~= "0"
 local threads = {}
 
 function setup(thread)
@@ -41,7 +43,7 @@ function request()
   end
   n = n + 1
   local k = n % 10
-  if k == 0 then
+  if k == 0 and with_writes then
     return wrk.format("POST", nil, v2026,
       '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_access_request","arguments":' ..
       WRITE_ARGS .. ',' .. META .. '}}')

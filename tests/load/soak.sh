@@ -9,7 +9,8 @@
 # database's invariants (no two PENDING requests of one user and target).
 # Needs `wrk`, `psql` and PostgreSQL (DATABASE_TEST_POSTGRES, else
 # 127.0.0.1:5432); run `.ci/build` first.
-# With INDEXES=1, the indexes docs/database.md recommends are created first.
+# With INDEXES=1, the indexes docs/database.md recommends are created first;
+# with SOAK_WRITES=0, reads only.
 # Usage: [MINUTES=10] [CONNECTIONS=128] [ROUND=60] [INDEXES=1] tests/load/soak.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,7 +51,7 @@ echo "|---:|---:|---:|---:|---:|---:|---:|"
 first=
 failed=0
 for m in $(seq 1 "$MINUTES"); do
-  out=$(SOAK_DEBUG=${SOAK_DEBUG:-} wrk -t2 -c"$CONNECTIONS" -d"${ROUND}s" --latency -s tests/load/soak.lua "http://127.0.0.1:$PORT/mcp" | grep '^RESULT')
+  out=$(SOAK_DEBUG=${SOAK_DEBUG:-} SOAK_WRITES=${SOAK_WRITES:-1} wrk -t2 -c"$CONNECTIONS" -d"${ROUND}s" --latency -s tests/load/soak.lua "http://127.0.0.1:$PORT/mcp" | grep '^RESULT')
   now=$(rss)
   [ -z "$first" ] && first=$now
   python3 - "$m" "$out" "$now" <<'PY'

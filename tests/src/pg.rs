@@ -84,7 +84,37 @@ pub struct PgCluster {
     dir: tempfile::TempDir,
 }
 
+/// A PostgreSQL server program: on `PATH`, else in Debian's
+/// `/usr/lib/postgresql/<version>/bin` (where the `postgresql` package puts
+/// `initdb` and `pg_ctl`, off `PATH`), newest version first.
+fn pg_program(name: &str) -> String {
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()));
+    if on_path {
+        return name.to_string();
+    }
+    let mut versions: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin").join(name))
+                .collect()
+        })
+        .unwrap_or_default();
+    versions.retain(|p| p.is_file());
+    versions.sort_by_key(|p| {
+        p.components()
+            .nth(4)
+            .and_then(|c| c.as_os_str().to_str()?.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    versions
+        .pop()
+        .map_or_else(|| name.to_string(), |p| p.to_string_lossy().into_owned())
+}
+
 fn as_postgres(program: &str) -> Command {
+    let program = pg_program(program);
+    let program = program.as_str();
     // SAFETY-free check of the effective user: `id -u` is what PostgreSQL sees.
     let root = Command::new("id")
         .arg("-u")

@@ -25,9 +25,9 @@ use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing::Metadata;
 use tracing::subscriber::Interest;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter};
 use tracing_subscriber::layer::{Context, Filter, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
@@ -112,9 +112,8 @@ fn traces_wanted() -> Result<bool, String> {
 /// Set up the log (stderr, `RUST_LOG` or `default_filter`) and, when
 /// configured, the trace exporter. Call once, before the async runtime starts.
 pub fn init(format: LogFormat, default_filter: &str, service: &str, version: &str) -> Telemetry {
-    let env_filter = || {
-        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter))
-    };
+    let env_filter =
+        || EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter));
     // Colours only for a person at a terminal: a log file or collector gets
     // plain text (and no escape sequences anyone could mistake for data).
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -364,14 +363,11 @@ mod tests {
     #[test]
     fn an_import_span_is_named_by_interface_and_function() {
         let attributes = [
-            KeyValue::new("module", "requests"),
-            KeyValue::new("function", "create-access-request"),
-            KeyValue::new("target", "access::bindings::access::directory::requests"),
+            KeyValue::new("module", "store"),
+            KeyValue::new("function", "get-value"),
+            KeyValue::new("target", "kv_capability::bindings::example::kv::store"),
         ];
-        assert_eq!(
-            import_name(&attributes),
-            "access:directory/requests.create-access-request"
-        );
+        assert_eq!(import_name(&attributes), "example:kv/store.get-value");
         let wasi = [
             KeyValue::new("function", "insecure-seed"),
             KeyValue::new(
@@ -383,10 +379,7 @@ mod tests {
             import_name(&wasi),
             "wasi:random/insecure-seed.insecure-seed"
         );
-        assert_eq!(
-            import_name(&attributes[..2]),
-            "requests.create-access-request"
-        );
+        assert_eq!(import_name(&attributes[..2]), "store.get-value");
         assert_eq!(import_name(&[]), IMPORT_SPAN);
     }
 }
