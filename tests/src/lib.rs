@@ -392,10 +392,35 @@ impl Client {
     }
 }
 
+/// Fill the database `uri` names with Access's schema and the demo
+/// organisation, as `access-mcp demo` does.
+pub fn create_demo(uri: &str) {
+    let out = Command::new(binary())
+        .args(["demo", "--database-uri", uri])
+        .output()
+        .expect("run access-mcp demo");
+    assert!(
+        out.status.success(),
+        "access-mcp demo failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// One `tools/call` of protocol 2026-07-28 (no session) to `url`: `params`
 /// are the call's parameters (name, arguments, and any `requestState` and
 /// `inputResponses`), `caps` the client's capabilities as JSON text.
-pub fn call_2026(url: &str, token: Option<&str>, mut params: Value, caps: &str) -> Value {
+pub fn call_2026(url: &str, token: Option<&str>, params: Value, caps: &str) -> Value {
+    call_2026_with(url, token, params, caps, &[])
+}
+
+/// [`call_2026`] with more request headers (`(name, value)`, e.g. a `traceparent`).
+pub fn call_2026_with(
+    url: &str,
+    token: Option<&str>,
+    mut params: Value,
+    caps: &str,
+    headers: &[(&str, &str)],
+) -> Value {
     let tool = params["name"].as_str().unwrap_or_default().to_string();
     params["_meta"] = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -411,6 +436,9 @@ pub fn call_2026(url: &str, token: Option<&str>, mut params: Value, caps: &str) 
         .header("Mcp-Name", tool);
     if let Some(t) = token {
         req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    for (name, value) in headers {
+        req = req.header(*name, *value);
     }
     let r = req
         .body(

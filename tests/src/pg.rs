@@ -5,8 +5,6 @@
 
 use std::process::Command;
 
-use crate::binary;
-
 /// The server's maintenance URL.
 pub fn server_url() -> String {
     std::env::var("DATABASE_TEST_POSTGRES")
@@ -40,15 +38,7 @@ impl TempDb {
         let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
         let url = format!("{base}/{name}");
         let db = TempDb { name, url };
-        let out = Command::new(binary())
-            .args(["demo", "--database-uri", &db.url])
-            .output()
-            .expect("run access-mcp demo");
-        assert!(
-            out.status.success(),
-            "access-mcp demo failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::create_demo(&db.url);
         db
     }
 
@@ -115,7 +105,7 @@ fn pg_program(name: &str) -> String {
 fn as_postgres(program: &str) -> Command {
     let program = pg_program(program);
     let program = program.as_str();
-    // SAFETY-free check of the effective user: `id -u` is what PostgreSQL sees.
+    // Whether this runs as root (`id -u`), which PostgreSQL refuses.
     let root = Command::new("id")
         .arg("-u")
         .output()

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use access_mcp_e2e::idp::{Idp, SigningKey, hs256_with_public_key, now, tampered, unsigned};
-use access_mcp_e2e::{PluginDir, Server, ServerOptions, binary, parse_body};
+use access_mcp_e2e::{PluginDir, Server, ServerOptions, parse_body};
 use serde_json::{Value, json};
 
 const AUD: &str = "access-mcp";
@@ -422,16 +422,7 @@ fn dev_identity_rules() {
 
 fn start_fails(pairs: &[(&str, &str)]) -> String {
     let plugins = PluginDir::with_built_plugins();
-    let mut cmd = std::process::Command::new(binary());
-    cmd.arg("serve")
-        .env("ACCESS_MCP_PLUGINS_DIR", plugins.path())
-        .env("ACCESS_MCP_LISTEN", "127.0.0.1:0");
-    for (k, v) in pairs {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run");
-    assert!(!out.status.success(), "expected a refusal to start");
-    String::from_utf8_lossy(&out.stderr).to_string()
+    access_mcp_e2e::start_fails(plugins.path(), pairs)
 }
 
 #[test]

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use access_mcp_e2e::pg::{PgCluster, TempDb, psql};
 use access_mcp_e2e::redis::RedisServer;
-use access_mcp_e2e::{PluginDir, Server, binary, parse_body};
+use access_mcp_e2e::{PluginDir, Server, create_demo, parse_body};
 use serde_json::json;
 
 const DESIGN_REVIEWS: &str = "00gTz3sHWqgF4SvtmZt0";
@@ -303,17 +303,13 @@ fn env<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
 fn postgresql_restarted_under_load() {
     let cluster = PgCluster::start();
     let url = cluster.url("access");
-    let out = Command::new(binary())
-        .args(["demo", "--database-uri", &url])
-        .output()
-        .expect("demo");
-    assert!(out.status.success());
+    create_demo(&url);
     let plugins = PluginDir::with_built_plugins();
     let server = Server::start_env(plugins.path(), &env(&[("DATABASE_URI", url.as_str())]));
     let load = Load::start(std::slice::from_ref(&server.url), 4, "pg-restart");
     std::thread::sleep(Duration::from_secs(2));
     cluster.stop();
-    // Longer than the pool's 5 s wait for a connection, so calls fail, not wait.
+    // Longer than the pool's 2 s wait for a connection, so calls fail, not wait.
     std::thread::sleep(Duration::from_secs(8));
     cluster.resume();
     let mended = Instant::now();
@@ -548,11 +544,7 @@ fn the_sqlite_disk_full_then_read_only() {
     };
     let file = disk.path().join("access.db");
     let uri = format!("sqlite:///{}", file.display());
-    let out = Command::new(binary())
-        .args(["demo", "--database-uri", &uri])
-        .output()
-        .expect("demo");
-    assert!(out.status.success());
+    create_demo(&uri);
     let plugins = PluginDir::with_built_plugins();
     let clean = |kind: &str| {
         kind.contains("the database could not answer this request")

@@ -200,14 +200,10 @@ fn outside_development_every_request_is_unauthorized() {
 #[test]
 fn dev_identity_refuses_a_non_loopback_address() {
     let plugins = PluginDir::with_built_plugins();
-    let out = std::process::Command::new(binary())
-        .args(["serve", "--listen", "0.0.0.0:0"])
-        .env("ACCESS_MCP_PLUGINS_DIR", plugins.path())
-        .env("ENV", "development")
-        .output()
-        .expect("run");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = access_mcp_e2e::start_fails(
+        plugins.path(),
+        &[("ENV", "development"), ("ACCESS_MCP_LISTEN", "0.0.0.0:0")],
+    );
     assert!(err.contains("not a loopback address"), "{err}");
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use access_mcp_e2e::idp::{Idp, SigningKey, now};
 use access_mcp_e2e::otlp::{Receiver, Span};
-use access_mcp_e2e::{PluginDir, Server, parse_body};
+use access_mcp_e2e::{PluginDir, Server, call_2026_with};
 use serde_json::{Value, json};
 
 const AUD: &str = "access-mcp";
@@ -18,34 +18,16 @@ const OLIVIA_ID: &str = "00uqxu6x0VClfJJmv8Nv";
 const DESIGN_REVIEWS: &str = "00gTz3sHWqgF4SvtmZt0";
 const CLIENT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CLIENT_SPAN: &str = "00f067aa0ba902b7";
+const ELICIT: &str = r#"{"elicitation": {"form": {}}}"#;
 
+/// A 2026-07-28 `create_access_request` as `token`'s holder, within the
+/// client's trace when `traceparent` is given.
 fn post(server: &Server, token: &str, params: Value, traceparent: Option<&str>) -> Value {
-    let mut params = params;
-    params["_meta"] = json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}},
-        "io.modelcontextprotocol/clientInfo": {"name": "trace-test", "version": "0"}
-    });
-    let mut req = reqwest::blocking::Client::new()
-        .post(&server.url)
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json, text/event-stream")
-        .header("MCP-Protocol-Version", "2026-07-28")
-        .header("Mcp-Method", "tools/call")
-        .header("Mcp-Name", "create_access_request")
-        .header("Authorization", format!("Bearer {token}"));
-    if let Some(tp) = traceparent {
-        req = req.header("traceparent", tp);
-    }
-    let r = req
-        .body(
-            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
-                .to_string(),
-        )
-        .send()
-        .expect("POST");
-    assert_eq!(r.status().as_u16(), 200);
-    parse_body(&r.text().unwrap_or_default())
+    let headers: Vec<(&str, &str)> = traceparent
+        .map(|tp| ("traceparent", tp))
+        .into_iter()
+        .collect();
+    call_2026_with(&server.url, Some(token), params, ELICIT, &headers)
 }
 
 fn children<'a>(spans: &'a [Span], parent: &Span) -> Vec<&'a Span> {

@@ -53,11 +53,6 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Whether spans are exported.
-    pub fn tracing(&self) -> bool {
-        self.provider.is_some()
-    }
-
     /// Send what is queued and stop. Call it outside the async runtime (the
     /// exporter's client blocks).
     pub fn shutdown(mut self) {
@@ -234,7 +229,7 @@ impl<S> Filter<S> for NotTraceSpans {
 
 fn provider(service: &str, version: &str) -> Result<SdkTracerProvider, String> {
     let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(10))
+        .timeout(export_timeout())
         .build()
         .map_err(|e| format!("the exporter's HTTP client: {e}"))?;
     let exporter = opentelemetry_otlp::SpanExporter::builder()
@@ -252,6 +247,19 @@ fn provider(service: &str, version: &str) -> Result<SdkTracerProvider, String> {
         .with_resource(resource.build())
         .with_batch_exporter(ImportNames(exporter))
         .build())
+}
+
+/// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, else `OTEL_EXPORTER_OTLP_TIMEOUT`
+/// (milliseconds), else OTLP's default of 10 s: the client enforces it, as a
+/// client supplied to the exporter must.
+fn export_timeout() -> Duration {
+    [
+        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+        "OTEL_EXPORTER_OTLP_TIMEOUT",
+    ]
+    .iter()
+    .find_map(|name| std::env::var(name).ok()?.trim().parse::<u64>().ok())
+    .map_or(Duration::from_secs(10), Duration::from_millis)
 }
 
 /// Continue the trace the client's W3C `traceparent` (and `tracestate`)
@@ -274,19 +282,26 @@ pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) {
 #[derive(Debug)]
 struct BlockingHttp(reqwest::blocking::Client);
 
+/// The most of a collector's answer read (opentelemetry-http's own clients' bound).
+const MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
+
 #[async_trait::async_trait]
 impl opentelemetry_http::HttpClient for BlockingHttp {
     async fn send_bytes(
         &self,
         request: http::Request<bytes::Bytes>,
     ) -> Result<http::Response<bytes::Bytes>, opentelemetry_http::HttpError> {
+        use std::io::Read;
         let request = reqwest::blocking::Request::try_from(request)?;
         let response = self.0.execute(request)?;
         let mut answer = http::Response::builder().status(response.status());
         for (name, value) in response.headers() {
             answer = answer.header(name, value);
         }
-        Ok(answer.body(response.bytes()?)?)
+        // A collector's answer is small; read at most 4 MiB of it.
+        let mut body = Vec::new();
+        response.take(MAX_RESPONSE_BYTES).read_to_end(&mut body)?;
+        Ok(answer.body(bytes::Bytes::from(body))?)
     }
 }
 

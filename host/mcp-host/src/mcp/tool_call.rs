@@ -464,14 +464,17 @@ pub(super) fn json_error_result(message: &str) -> CallToolResult {
 /// The span of one `tools/call`, under the HTTP request's span (rmcp may
 /// serve the call on a task of its own, so the parent is named, not assumed).
 fn tool_span(tool: &str, context: &RequestContext<RoleServer>) -> tracing::Span {
-    let parent = context
-        .extensions
-        .get::<http::request::Parts>()
-        .and_then(|p| p.extensions.get::<crate::http::trace::RequestSpan>())
-        .and_then(|s| s.0.id());
+    // Read inside the macro, so only when the span is enabled (traces on).
+    let parent = || {
+        context
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<crate::http::trace::RequestSpan>())
+            .and_then(|s| s.0.id())
+    };
     tracing::info_span!(
         target: TARGET,
-        parent: parent,
+        parent: parent(),
         "tools/call",
         otel.name = %format_args!("tools/call {tool}"),
         otel.status_code = Empty,

@@ -306,11 +306,8 @@ impl Sandbox {
             Ok((returned, usage))
         };
         let work = work.instrument(span.clone());
-        match self.runtime.run(&plugin, work).await {
+        let (returned, usage) = match self.runtime.run(&plugin, work).await {
             Ok((returned, usage)) => {
-                if !span.is_disabled() {
-                    record_usage(&span, &usage, &returned);
-                }
                 tracing::debug!(
                     target: "mcp_host::sandbox::usage",
                     plugin = %plugin,
@@ -326,7 +323,11 @@ impl Sandbox {
                 (returned, usage)
             }
             Err(fault) => (Err(fault), CallUsage::default()),
+        };
+        if !span.is_disabled() {
+            record_usage(&span, &usage, &returned);
         }
+        (returned, usage)
     }
 }
 
